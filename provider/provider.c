@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* provider.c: the keyward provider's entry point, configuration and
+ * operation dispatch. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+
+#include "keyward_provider.h"
+#include "prov.h"
+
+#define KEYWARD_VERSION_STR "0.1.0"
+
+/* The directive names pkcs11-provider documents, so a user switches by
+ * changing the module line of the provider section. */
+#define CFG_MODULE_PATH "pkcs11-module-path"
+#define CFG_TOKEN_PIN "pkcs11-module-token-pin"
+#define CFG_INIT_ARGS "pkcs11-module-init-args"
+#define ENV_MODULE "KEYWARD_PKCS11_MODULE"
+
+static OSSL_FUNC_provider_teardown_fn kw_teardown;
+static OSSL_FUNC_provider_gettable_params_fn kw_gettable_params;
+static OSSL_FUNC_provider_get_params_fn kw_get_params;
+static OSSL_FUNC_provider_query_operation_fn kw_query;
+static OSSL_FUNC_provider_get_reason_strings_fn kw_reason_strings;
+
+static void ctx_free(prov_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    prov_tokens_free(ctx);
+    hsm_module_free(ctx->module);
+    prov_md_cache_free(ctx);
+    /* Our child-callback registration goes first (see prov_order.c). */
+    prov_order_free(ctx);
+    OSSL_LIB_CTX_free(ctx->libctx);
+    CRYPTO_THREAD_lock_free(ctx->lock);
+    free(ctx->module_path);
+    free(ctx->init_args);
+    if (ctx->pin_spec != NULL)
+        OPENSSL_secure_clear_free(ctx->pin_spec, ctx->pin_spec_len + 1);
+    PROV_CLEAR_FREE(ctx);
+}
+
+static void kw_teardown(void *provctx)
+{
+    ctx_free(provctx);
+}
+
+static const OSSL_PARAM gettable[] = {
+    OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, NULL, 0),
+    OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
+    OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
+    OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
+    OSSL_PARAM_END};
+
+static const OSSL_PARAM *kw_gettable_params(void *provctx)
+{
+    (void)provctx;
+    return gettable;
+}
+
+static int kw_get_params(void *provctx, OSSL_PARAM params[])
+{
+    OSSL_PARAM *p;
+
+    (void)provctx;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME);
+    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "Keyward PKCS#11 provider"))
+        return 0;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION);
+    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, KEYWARD_VERSION_STR))
+        return 0;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO);
+    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, KEYWARD_VERSION_STR))
+        return 0;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
+    if (p != NULL && !OSSL_PARAM_set_int(p, 1))
+        return 0;
+    return 1;
+}
+
+static const OSSL_ALGORITHM *kw_query(void *provctx, int operation_id,
+                                      int *no_cache)
+{
+    prov_ctx *ctx = provctx;
+
+    *no_cache = 0;
+    /* Our own child context only ever needs the other providers. */
+    if (prov_in_child())
+        return NULL;
+    if (prov_order_defer(ctx, operation_id)) {
+        *no_cache = 1; /* ask again in the next round */
+        return NULL;
+    }
+    return prov_algorithms(operation_id);
+}
+
+static const OSSL_ITEM *kw_reason_strings(void *provctx)
+{
+    (void)provctx;
+    return prov_reason_strings();
+}
+
+static const OSSL_DISPATCH kw_dispatch[] = {
+    {OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))kw_teardown},
+    {OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))kw_gettable_params},
+    {OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))kw_get_params},
+    {OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))kw_query},
+    {OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))kw_reason_strings},
+    {0, NULL}};
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? strdup(s) : NULL;
+}
+
+/* Reads the provider section of openssl.cnf through the core. */
+static int read_config(prov_ctx *ctx, OSSL_FUNC_core_get_params_fn *get)
+{
+    const char *path = NULL, *pin = NULL, *args = NULL;
+    OSSL_PARAM p[] = {
+        OSSL_PARAM_utf8_ptr(CFG_MODULE_PATH, (char **)&path, 0),
+        OSSL_PARAM_utf8_ptr(CFG_TOKEN_PIN, (char **)&pin, 0),
+        OSSL_PARAM_utf8_ptr(CFG_INIT_ARGS, (char **)&args, 0),
+        OSSL_PARAM_END};
+
+    if (get != NULL && !get(ctx->handle, p))
+        return 0;
+    if (path == NULL || path[0] == '\0')
+        path = getenv(ENV_MODULE);
+    if (path != NULL && path[0] != '\0' &&
+        (ctx->module_path = strdup(path)) == NULL)
+        return 0;
+    if (args != NULL && (ctx->init_args = dup_or_null(args)) == NULL &&
+        args[0] != '\0')
+        return 0;
+    if (pin != NULL && pin[0] != '\0') {
+        ctx->pin_spec_len = strlen(pin);
+        ctx->pin_spec = OPENSSL_secure_malloc(ctx->pin_spec_len + 1);
+        if (ctx->pin_spec == NULL)
+            return 0;
+        memcpy(ctx->pin_spec, pin, ctx->pin_spec_len + 1);
+    }
+    return 1;
+}
+
+int keyward_provider_init(const OSSL_CORE_HANDLE *handle,
+                          const OSSL_DISPATCH *in, const OSSL_DISPATCH **out,
+                          void **provctx)
+{
+    OSSL_FUNC_core_get_params_fn *get_params = NULL;
+    prov_ctx *ctx = calloc(1, sizeof(*ctx));
+
+    if (ctx == NULL)
+        return 0;
+    ctx->handle = handle;
+    for (const OSSL_DISPATCH *d = in; d != NULL && d->function_id != 0; d++) {
+        switch (d->function_id) {
+        case OSSL_FUNC_CORE_GET_PARAMS:
+            get_params = OSSL_FUNC_core_get_params(d);
+            break;
+        case OSSL_FUNC_CORE_NEW_ERROR:
+            ctx->core_new_error = OSSL_FUNC_core_new_error(d);
+            break;
+        case OSSL_FUNC_CORE_SET_ERROR_DEBUG:
+            ctx->core_set_error_debug = OSSL_FUNC_core_set_error_debug(d);
+            break;
+        case OSSL_FUNC_CORE_VSET_ERROR:
+            ctx->core_vset_error = OSSL_FUNC_core_vset_error(d);
+            break;
+        case OSSL_FUNC_PROVIDER_NAME:
+            ctx->core_provider_name = OSSL_FUNC_provider_name(d);
+            break;
+        case OSSL_FUNC_PROVIDER_REGISTER_CHILD_CB:
+            ctx->core_register_child_cb =
+                OSSL_FUNC_provider_register_child_cb(d);
+            break;
+        case OSSL_FUNC_PROVIDER_DEREGISTER_CHILD_CB:
+            ctx->core_deregister_child_cb =
+                OSSL_FUNC_provider_deregister_child_cb(d);
+            break;
+        default:
+            break;
+        }
+    }
+    if (ctx->core_new_error == NULL || ctx->core_set_error_debug == NULL ||
+        ctx->core_vset_error == NULL)
+        goto err;
+    if ((ctx->lock = CRYPTO_THREAD_lock_new()) == NULL)
+        goto err;
+    if (!read_config(ctx, get_params))
+        goto err;
+    if (!prov_order_init(ctx))
+        goto err;
+    /* The child context sees the application's providers (default, or
+     * fips) for digests and public-key operations. */
+    ctx->libctx = OSSL_LIB_CTX_new_child(handle, in);
+    if (ctx->libctx == NULL)
+        goto err;
+    *out = kw_dispatch;
+    *provctx = ctx;
+    return 1;
+err:
+    ctx_free(ctx);
+    return 0;
+}
