@@ -8,9 +8,11 @@
 
 /* Each group lives in its own cmd_<group>.c. */
 extern const struct kw_cmd kw_cmd_hsm;
+extern const struct kw_cmd kw_cmd_keyref;
 
 static const struct kw_cmd *const kw_cmds[] = {
     &kw_cmd_hsm,
+    &kw_cmd_keyref,
 };
 
 int kw_fail(const char *fmt, ...)
