@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
@@ -230,7 +231,9 @@ static int rsad_decrypt(void *vctx, unsigned char *out, size_t *outlen,
     }
     if ((buf = OPENSSL_secure_malloc(k)) == NULL)
         return 0;
+    ERR_set_mark();
     rv = hsm_decrypt(c->key->priv, &mech, in, inlen, buf, &len);
+    ERR_pop_to_mark();
     if (c->pad == RSA_PKCS1_WITH_TLS_PADDING) {
         ok = tls_premaster(c, buf, len, rv == CKR_OK, out, outlen, outsize);
         goto out;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
@@ -121,8 +122,10 @@ static int ecdh_derive(void *vctx, unsigned char *secret, size_t *secretlen,
         return 0;
     }
     len = outlen;
+    ERR_set_mark();
     rv = hsm_derive_ecdh(c->key->priv, c->peer->point, c->peer->point_len,
                          secret, &len);
+    ERR_pop_to_mark();
     if (rv != CKR_OK) {
         PROV_RAISE_RV(c->ctx, rv, "ECDH with key '%s'",
                       hsm_key_get0_label(c->key->priv));

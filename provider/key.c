@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
@@ -229,7 +230,9 @@ int prov_key_from_hsm(prov_key *k, struct prov_token *pt, hsm_key *hk)
 
     if (type_from_ck(hsm_key_get_type(hk)) != k->type)
         return 0;
+    ERR_set_mark();
     rv = hsm_key_get_pubkey(hk, &pub);
+    ERR_pop_to_mark();
     if (rv != CKR_OK) {
         PROV_RAISE_RV(k->ctx, rv, "public half of key '%s'",
                       hsm_key_get0_label(hk));
@@ -308,13 +311,11 @@ int prov_key_check_private(prov_key *k, unsigned usage, const char *what)
 
 static EVP_PKEY *sw_from_params(prov_key *k, const char *type)
 {
-    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-    OSSL_PARAM *params = NULL;
+    OSSL_PARAM *params = prov_km_public_params(k);
     EVP_PKEY_CTX *pctx = NULL;
     EVP_PKEY *pkey = NULL;
 
-    if (bld == NULL || !prov_km_public_params(k, bld) ||
-        (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+    if (params == NULL)
         goto out;
     pctx = EVP_PKEY_CTX_new_from_name(k->ctx->libctx, type, NULL);
     if (pctx == NULL || EVP_PKEY_fromdata_init(pctx) <= 0 ||
@@ -323,7 +324,6 @@ static EVP_PKEY *sw_from_params(prov_key *k, const char *type)
 out:
     EVP_PKEY_CTX_free(pctx);
     OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(bld);
     return pkey;
 }
 

@@ -90,13 +90,17 @@ err:
     return NULL;
 }
 
-/* Pushes the public half (and the curve) as OpenSSL's own providers name
- * them, for export and for building the key in software. */
-int prov_km_public_params(const prov_key *k, OSSL_PARAM_BLD *bld)
+/* The public half (and the curve) as OpenSSL's own providers name them,
+ * for export and for building the key in software. OSSL_PARAM_free() it. */
+OSSL_PARAM *prov_km_public_params(const prov_key *k)
 {
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
     BIGNUM *n = NULL, *e = NULL;
     int ok = 0;
 
+    if (bld == NULL)
+        return NULL;
     switch (k->type) {
     case PROV_KEY_RSA:
         n = BN_bin2bn(k->n, (int)k->n_len, NULL);
@@ -121,9 +125,13 @@ int prov_km_public_params(const prov_key *k, OSSL_PARAM_BLD *bld)
     default:
         break;
     }
+    /* The builder refers to n and e until it has made the array. */
+    if (ok)
+        params = OSSL_PARAM_BLD_to_param(bld);
     BN_free(n);
     BN_free(e);
-    return ok;
+    OSSL_PARAM_BLD_free(bld);
+    return params;
 }
 
 /*
@@ -135,21 +143,16 @@ int prov_km_export(void *keydata, int selection, OSSL_CALLBACK *cb,
                    void *cbarg)
 {
     prov_key *k = keydata;
-    OSSL_PARAM_BLD *bld;
-    OSSL_PARAM *params = NULL;
+    OSSL_PARAM *params;
     int ok = 0;
 
     if (k == NULL || ((selection & SEL_PRIV) != 0 && k->priv != NULL))
         return 0;
     if ((selection & (SEL_PUB | SEL_DOMAIN)) == 0)
         return 0;
-    if ((bld = OSSL_PARAM_BLD_new()) == NULL)
-        return 0;
-    if (prov_km_public_params(k, bld) &&
-        (params = OSSL_PARAM_BLD_to_param(bld)) != NULL)
+    if ((params = prov_km_public_params(k)) != NULL)
         ok = cb(params, cbarg);
     OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(bld);
     return ok;
 }
 

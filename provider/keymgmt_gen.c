@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
@@ -151,7 +152,9 @@ static int label_is_free(prov_ctx *ctx, struct prov_token *pt,
     snprintf(buf, sizeof(buf), "pkcs11:object=%s;type=private", label);
     if (hsm_uri_parse(buf, &u) != CKR_OK)
         return 1; /* a label a URI cannot carry: let the token judge */
+    ERR_set_mark();
     rv = hsm_key_find(pt->tok, u, CKO_PRIVATE_KEY, &k);
+    ERR_pop_to_mark();
     hsm_uri_free(u);
     hsm_key_free(k);
     if (rv == CKR_OK || rv == HSM_RV_OBJECT_AMBIGUOUS) {
@@ -202,14 +205,20 @@ void *prov_gen_run(struct prov_gen *g)
         goto out;
     switch (g->type) {
     case PROV_KEY_EC:
+        ERR_set_mark();
         rv = hsm_keygen_ec(pt->tok, prov_curve_name(g->curve), &kg, &priv,
                            &pub);
+        ERR_pop_to_mark();
         break;
     case PROV_KEY_RSA:
+        ERR_set_mark();
         rv = hsm_keygen_rsa(pt->tok, g->bits, &kg, &priv, &pub);
+        ERR_pop_to_mark();
         break;
     case PROV_KEY_ED25519:
+        ERR_set_mark();
         rv = hsm_keygen_ed25519(pt->tok, &kg, &priv, &pub);
+        ERR_pop_to_mark();
         break;
     default:
         rv = CKR_GENERAL_ERROR;

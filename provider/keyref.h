@@ -14,6 +14,8 @@
 #define KEYREF_PEM_NAME "PKCS#11 PROVIDER URI"
 #define KEYREF_DESC "PKCS#11 Provider URI v1.0"
 #define KEYREF_URI_MAX 4096
+/* The data structure name OpenSSL decoders pass the DER along with. */
+#define KEYREF_STRUCTURE "pk11-uri"
 
 /* DER for uri (malloc'd; the caller frees). Returns 1 or 0. */
 int keyref_der_encode(const char *uri, uint8_t **der, size_t *len);

@@ -101,7 +101,16 @@ struct prov_ctx {
 
     /* Digests fetched once from the child context (prov_util.c). */
     _Atomic(EVP_MD *) md_cache[8];
+
+    /* Live contexts, for the exit handler (provider.c). */
+    struct prov_ctx *next_live;
+    bool exited; /* token state released at exit: open nothing more */
 };
+
+/* Called once a PKCS#11 module is loaded: registers the exit handler that
+ * releases token state while the module can still take calls (see
+ * provider.c). */
+void prov_exit_register(void);
 
 /* Per-token state the provider keeps: capabilities computed once. */
 struct prov_token {
@@ -152,7 +161,7 @@ const OSSL_ALGORITHM *prov_algorithms(int operation_id);
 /* after it has registered its own, so that a query with no properties   */
 /* never lands in keyward (see docs/ARCHITECTURE-provider.md).          */
 
-int prov_order_init(prov_ctx *ctx);
+int prov_order_init(prov_ctx *ctx, bool have_parent, OSSL_LIB_CTX *parent);
 void prov_order_free(prov_ctx *ctx);
 /* True when operation_id must be deferred in this construction round. */
 bool prov_order_defer(prov_ctx *ctx, int operation_id);
@@ -225,7 +234,7 @@ int prov_km_export(void *keydata, int selection, OSSL_CALLBACK *cb,
 int prov_km_import(void *keydata, int selection, const OSSL_PARAM params[]);
 int prov_km_get_params(void *keydata, OSSL_PARAM params[]);
 int prov_km_match(const void *k1, const void *k2, int selection);
-int prov_km_public_params(const prov_key *k, OSSL_PARAM_BLD *bld);
+OSSL_PARAM *prov_km_public_params(const prov_key *k);
 
 /* Key generation common to the types (keymgmt_gen.c). */
 struct prov_gen;
@@ -254,6 +263,7 @@ extern const OSSL_DISPATCH prov_ed25519_signature_functions[];
 extern const OSSL_DISPATCH prov_rsa_asym_cipher_functions[];
 extern const OSSL_DISPATCH prov_ecdh_keyexch_functions[];
 extern const OSSL_DISPATCH prov_pkcs11_store_functions[];
+extern const OSSL_DISPATCH prov_keyref_pem_decoder_functions[];
 extern const OSSL_DISPATCH prov_rsa_keyref_decoder_functions[];
 extern const OSSL_DISPATCH prov_ec_keyref_decoder_functions[];
 extern const OSSL_DISPATCH prov_ed25519_keyref_decoder_functions[];

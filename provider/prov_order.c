@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "prov.h"
 
 /*
@@ -42,7 +44,11 @@ struct prov_order {
     size_t n, cap;
     bool registered;
     atomic_bool released[OSSL_OP__HIGHEST + 1];
+    bool have_parent;
+    OSSL_LIB_CTX *parent; /* the core's library context (NULL: default) */
 };
+
+static _Thread_local bool priming;
 
 /* Operations where keyward registers names other providers also use. */
 static bool op_has_standard_names(int op)
@@ -109,7 +115,7 @@ static int order_props_cb(const char *props, void *cbdata)
     return 1;
 }
 
-int prov_order_init(prov_ctx *ctx)
+int prov_order_init(prov_ctx *ctx, bool have_parent, OSSL_LIB_CTX *parent)
 {
     struct prov_order *o = calloc(1, sizeof(*o));
 
@@ -119,6 +125,8 @@ int prov_order_init(prov_ctx *ctx)
     for (size_t i = 0; i <= OSSL_OP__HIGHEST; i++)
         atomic_init(&o->released[i], false);
     ctx->order = o;
+    o->have_parent = have_parent;
+    o->parent = parent;
     if (ctx->core_register_child_cb == NULL ||
         ctx->core_provider_name == NULL)
         return 1; /* no order information: defer conservatively */
@@ -175,6 +183,34 @@ static bool order_maybe_ahead(prov_ctx *ctx)
     return ahead;
 }
 
+/*
+ * Priming, on OpenSSL 3.0 (where a construction round holds no lock a
+ * nested fetch would need): two nested fetches in the core's context make
+ * the round in which every other provider registers its key management,
+ * with keyward answering nothing, and then the round that appends
+ * keyward's. Done once, at keyward's first key-management query, so even
+ * the first key-management lookup of the process (EVP_KEYMGMT_do_all_provided
+ * when a decoder is set up) finds keyward's implementations behind the
+ * others'. Elsewhere, or without the core's context, the plain deferral
+ * above applies: the first round gets nothing from keyward.
+ */
+static bool prime(prov_ctx *ctx, int op)
+{
+    struct prov_order *o = ctx->order;
+    EVP_KEYMGMT *km;
+
+    if (!o->have_parent || op != OSSL_OP_KEYMGMT ||
+        (OpenSSL_version_num() >> 20) != 0x300)
+        return false;
+    priming = true;
+    km = EVP_KEYMGMT_fetch(o->parent, "EC", "provider=default");
+    EVP_KEYMGMT_free(km);
+    priming = false;
+    km = EVP_KEYMGMT_fetch(o->parent, "EC", PROV_PROPS);
+    EVP_KEYMGMT_free(km);
+    return true;
+}
+
 bool prov_order_defer(prov_ctx *ctx, int op)
 {
     struct prov_order *o = ctx->order;
@@ -182,11 +218,17 @@ bool prov_order_defer(prov_ctx *ctx, int op)
     if (o == NULL || op < 0 || op > OSSL_OP__HIGHEST ||
         !op_has_standard_names(op))
         return false;
+    if (priming)
+        return true; /* the nested round in which the others register */
     if (atomic_load(&o->released[op]))
         return false;
+    if (!order_maybe_ahead(ctx)) {
+        atomic_store(&o->released[op], true);
+        return false;
+    }
     if (atomic_exchange(&o->released[op], true))
         return false;
-    return order_maybe_ahead(ctx);
+    return !prime(ctx, op);
 }
 
 /* ------------------------------------------------------------------ */

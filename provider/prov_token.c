@@ -7,6 +7,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/params.h>
 
 #include "prov.h"
@@ -34,22 +35,28 @@ static int module_for(prov_ctx *ctx, const hsm_uri *uri, hsm_module **out)
                            "KEYWARD_PKCS11_MODULE");
                 return 0;
             }
+            ERR_set_mark(); /* SoftHSM leaves its own OpenSSL errors */
             rv = hsm_module_open(ctx->module_path, ctx->init_args,
                                  &ctx->module);
+            ERR_pop_to_mark();
             if (rv != CKR_OK) {
                 PROV_RAISE_RV(ctx, rv, "PKCS#11 module %s", ctx->module_path);
                 return 0;
             }
         }
+        prov_exit_register();
         hsm_module_up_ref(ctx->module);
         *out = ctx->module;
         return 1;
     }
+    ERR_set_mark();
     rv = hsm_module_open(path, NULL, out);
+    ERR_pop_to_mark();
     if (rv != CKR_OK) {
         PROV_RAISE_RV(ctx, rv, "PKCS#11 module %s", path);
         return 0;
     }
+    prov_exit_register();
     return 1;
 }
 
@@ -65,11 +72,17 @@ int prov_token_open(prov_ctx *ctx, const hsm_uri *uri,
 
     if (!CRYPTO_THREAD_write_lock(ctx->lock))
         return 0;
+    if (ctx->exited) {
+        PROV_RAISE(ctx, KW_R_TOKEN_ERROR, "the process is exiting");
+        goto out;
+    }
     if (!module_for(ctx, uri, &mod))
         goto out;
+    ERR_set_mark();
     rv = hsm_token_open(mod, uri, &tok);
+    ERR_pop_to_mark();
     if (rv != CKR_OK) {
-        PROV_RAISE_RV(ctx, rv, "token for %s", "the URI");
+        PROV_RAISE_RV(ctx, rv, "opening the token");
         goto out;
     }
     for (pt = ctx->tokens; pt != NULL; pt = pt->next)
@@ -205,13 +218,15 @@ int prov_token_login(prov_ctx *ctx, struct prov_token *pt, const hsm_uri *uri,
                    "passphrase callback", label);
         return 0;
     }
+    ERR_set_mark();
     rv = hsm_token_login(pt->tok, pin, len);
+    ERR_pop_to_mark();
     if (hsm_owned)
         hsm_pin_free(pin, len);
     else
         OPENSSL_secure_clear_free(pin, alloc);
     if (rv != CKR_OK) {
-        PROV_RAISE_RV(ctx, rv, "login to token '%s'", label);
+        PROV_RAISE_RV(ctx, rv, "token login");
         return 0;
     }
     return 1;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* provider.c: the keyward provider's entry point, configuration and
  * operation dispatch. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,10 +27,66 @@ static OSSL_FUNC_provider_get_params_fn kw_get_params;
 static OSSL_FUNC_provider_query_operation_fn kw_query;
 static OSSL_FUNC_provider_get_reason_strings_fn kw_reason_strings;
 
+/*
+ * Process exit. OpenSSL tears providers down from its atexit handler, which
+ * runs after the C++ destructors of a module loaded later (SoftHSM's), so
+ * closing sessions there calls into a destroyed module. An exit handler
+ * registered once a module is loaded runs before those destructors; it
+ * releases every context's token state while the module still works.
+ */
+static pthread_mutex_t live_mx = PTHREAD_MUTEX_INITIALIZER;
+static prov_ctx *live_ctxs;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+
+static void live_add(prov_ctx *ctx)
+{
+    pthread_mutex_lock(&live_mx);
+    ctx->next_live = live_ctxs;
+    live_ctxs = ctx;
+    pthread_mutex_unlock(&live_mx);
+}
+
+static void live_remove(prov_ctx *ctx)
+{
+    pthread_mutex_lock(&live_mx);
+    for (prov_ctx **pp = &live_ctxs; *pp != NULL; pp = &(*pp)->next_live)
+        if (*pp == ctx) {
+            *pp = ctx->next_live;
+            break;
+        }
+    pthread_mutex_unlock(&live_mx);
+}
+
+static void prov_atexit(void)
+{
+    pthread_mutex_lock(&live_mx);
+    for (prov_ctx *ctx = live_ctxs; ctx != NULL; ctx = ctx->next_live) {
+        if (!CRYPTO_THREAD_write_lock(ctx->lock))
+            continue;
+        prov_tokens_free(ctx);
+        hsm_module_free(ctx->module);
+        ctx->module = NULL;
+        ctx->exited = true;
+        CRYPTO_THREAD_unlock(ctx->lock);
+    }
+    pthread_mutex_unlock(&live_mx);
+}
+
+static void exit_register(void)
+{
+    atexit(prov_atexit);
+}
+
+void prov_exit_register(void)
+{
+    pthread_once(&exit_once, exit_register);
+}
+
 static void ctx_free(prov_ctx *ctx)
 {
     if (ctx == NULL)
         return;
+    live_remove(ctx);
     prov_tokens_free(ctx);
     hsm_module_free(ctx->module);
     prov_md_cache_free(ctx);
@@ -152,6 +209,10 @@ int keyward_provider_init(const OSSL_CORE_HANDLE *handle,
                           void **provctx)
 {
     OSSL_FUNC_core_get_params_fn *get_params = NULL;
+    OSSL_FUNC_core_get_libctx_fn *get_libctx = NULL;
+    void *core_malloc = NULL;
+    OSSL_LIB_CTX *parent = NULL;
+    bool have_parent;
     prov_ctx *ctx = calloc(1, sizeof(*ctx));
 
     if (ctx == NULL)
@@ -161,6 +222,12 @@ int keyward_provider_init(const OSSL_CORE_HANDLE *handle,
         switch (d->function_id) {
         case OSSL_FUNC_CORE_GET_PARAMS:
             get_params = OSSL_FUNC_core_get_params(d);
+            break;
+        case OSSL_FUNC_CORE_GET_LIBCTX:
+            get_libctx = OSSL_FUNC_core_get_libctx(d);
+            break;
+        case OSSL_FUNC_CRYPTO_MALLOC:
+            core_malloc = (void *)d->function;
             break;
         case OSSL_FUNC_CORE_NEW_ERROR:
             ctx->core_new_error = OSSL_FUNC_core_new_error(d);
@@ -193,13 +260,19 @@ int keyward_provider_init(const OSSL_CORE_HANDLE *handle,
         goto err;
     if (!read_config(ctx, get_params))
         goto err;
-    if (!prov_order_init(ctx))
+    /* The core's library context is an OSSL_LIB_CTX (NULL: the default
+     * one) only when the core is the very libcrypto keyward runs on. */
+    have_parent = get_libctx != NULL && core_malloc == (void *)CRYPTO_malloc;
+    if (have_parent)
+        parent = (OSSL_LIB_CTX *)get_libctx(handle);
+    if (!prov_order_init(ctx, have_parent, parent))
         goto err;
     /* The child context sees the application's providers (default, or
      * fips) for digests and public-key operations. */
     ctx->libctx = OSSL_LIB_CTX_new_child(handle, in);
     if (ctx->libctx == NULL)
         goto err;
+    live_add(ctx);
     *out = kw_dispatch;
     *provctx = ctx;
     return 1;

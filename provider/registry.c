@@ -40,8 +40,10 @@ static const OSSL_ALGORITHM store_algs[] = {
      "pkcs11: URIs (RFC 7512)"},
     {NULL, NULL, NULL, NULL}};
 
-#define DECODER_PROPS PROV_PROPS ",input=pem"
+#define DECODER_PROPS PROV_PROPS ",input=der,structure=pk11-uri"
 static const OSSL_ALGORITHM decoder_algs[] = {
+    {"DER", PROV_PROPS ",input=pem", prov_keyref_pem_decoder_functions,
+     "key-reference PEM file to its DER"},
     {RSA_NAMES, DECODER_PROPS, prov_rsa_keyref_decoder_functions,
      "key-reference PEM file naming an RSA key by URI"},
     {EC_NAMES, DECODER_PROPS, prov_ec_keyref_decoder_functions,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/params.h>
 
@@ -23,7 +24,9 @@ static int ecdsa_sign(struct prov_sig *s, const uint8_t *tbs, size_t tbslen,
     size_t rawlen = 2 * (size_t)((s->key->bits + 7) / 8);
     CK_RV rv;
 
+    ERR_set_mark();
     rv = hsm_sign(s->key->priv, &mech, tbs, tbslen, raw, &rawlen);
+    ERR_pop_to_mark();
     if (rv != CKR_OK) {
         PROV_RAISE_RV(s->ctx, rv, "ECDSA signature with key '%s'",
                       hsm_key_get0_label(s->key->priv));

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/params.h>
 
 #include "prov.h"
@@ -26,7 +27,9 @@ static int ed_sign(struct prov_sig *s, const uint8_t *tbs, size_t tbslen,
                    "signature buffer of %zu bytes, 64 needed", sigsize);
         return 0;
     }
+    ERR_set_mark();
     rv = hsm_sign(s->key->priv, &mech, tbs, tbslen, sig, &len);
+    ERR_pop_to_mark();
     if (rv != CKR_OK) {
         PROV_RAISE_RV(s->ctx, rv, "Ed25519 signature with key '%s'",
                       hsm_key_get0_label(s->key->priv));

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/params.h>
 #include <openssl/rsa.h>
@@ -165,7 +166,9 @@ static int rsa_sign(struct prov_sig *s, const uint8_t *tbs, size_t tbslen,
         PROV_RAISE(s->ctx, KW_R_INVALID_PARAM, "RSA padding mode %d", s->pad);
         return 0;
     }
+    ERR_set_mark();
     rv = hsm_sign(s->key->priv, &mech, in, inlen, sig, &len);
+    ERR_pop_to_mark();
     if ((rv == CKR_MECHANISM_PARAM_INVALID || rv == CKR_ARGUMENTS_BAD) &&
         mech.type == CKM_RSA_PKCS_PSS && flexible_salt(s) &&
         mech.p.pss.salt_len != tbslen && pt != NULL) {
@@ -173,7 +176,9 @@ static int rsa_sign(struct prov_sig *s, const uint8_t *tbs, size_t tbslen,
         atomic_store(&pt->pss_digest_salt_only, true);
         mech.p.pss.salt_len = tbslen;
         len = sigsize;
+        ERR_set_mark();
         rv = hsm_sign(s->key->priv, &mech, in, inlen, sig, &len);
+        ERR_pop_to_mark();
     }
     OPENSSL_cleanse(buf, sizeof(buf));
     if (rv != CKR_OK) {

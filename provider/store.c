@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/core_object.h>
 #include <openssl/params.h>
 #include <openssl/store.h>
@@ -119,6 +120,21 @@ static unsigned classes_for(const hsm_uri *uri, int expect)
     }
 }
 
+/* Is there a public key where a private key was asked for? */
+static bool public_exists(struct prov_token *pt, const hsm_uri *uri)
+{
+    hsm_key *k = NULL;
+    CK_RV rv;
+
+    if (hsm_uri_get_class(uri) == CKO_PRIVATE_KEY)
+        return false;
+    ERR_set_mark();
+    rv = hsm_key_find(pt->tok, uri, CKO_PUBLIC_KEY, &k);
+    ERR_pop_to_mark();
+    hsm_key_free(k);
+    return rv == CKR_OK || rv == HSM_RV_OBJECT_AMBIGUOUS;
+}
+
 /*
  * A URI with object= or id= selects one object per class: a second match
  * is an error (a silent pick would sign with the wrong key). A URI naming
@@ -145,7 +161,9 @@ static int collect_objects(prov_ctx *ctx, const char *uri_str,
     if (!single) {
         struct foreach_arg a = {.c = c, .want = want};
 
+        ERR_set_mark();
         rv = hsm_key_foreach(c->pt->tok, uri, foreach_cb, &a);
+        ERR_pop_to_mark();
         if (rv != CKR_OK || a.oom) {
             PROV_RAISE_RV(ctx, a.oom ? CKR_HOST_MEMORY : rv, "listing %s",
                           prov_uri_redact(uri_str));
@@ -159,7 +177,9 @@ static int collect_objects(prov_ctx *ctx, const char *uri_str,
 
         if (!class_wanted(order[i], want))
             continue;
+        ERR_set_mark();
         rv = hsm_key_find(c->pt->tok, uri, order[i], &k);
+        ERR_pop_to_mark();
         if (rv == HSM_RV_OBJECT_NOT_FOUND || rv == HSM_RV_KEY_UNSUITABLE)
             continue;
         if (rv != CKR_OK) {
@@ -174,6 +194,13 @@ static int collect_objects(prov_ctx *ctx, const char *uri_str,
         /* For a public key alone, the private key already gave it. */
         if (order[i] == CKO_PRIVATE_KEY && expect == OSSL_STORE_INFO_PUBKEY)
             break;
+    }
+    if (c->n == 0 && want == 1 && public_exists(c->pt, uri)) {
+        PROV_RAISE(ctx, KW_R_NO_PRIVATE_KEY,
+                   "%s names a public key only: token '%s' holds no private "
+                   "key for it", prov_uri_redact(uri_str),
+                   hsm_token_get0_info(c->pt->tok)->label);
+        return 0;
     }
     return 1;
 }
@@ -201,7 +228,11 @@ static int emit_object(prov_ctx *ctx, struct prov_token *pt, hsm_key *hk,
     if (hsm_key_get_class(hk) == CKO_CERTIFICATE) {
         uint8_t *der = NULL;
         size_t len = 0;
-        CK_RV rv = hsm_key_get_attr(hk, CKA_VALUE, &der, &len);
+        CK_RV rv;
+
+        ERR_set_mark();
+        rv = hsm_key_get_attr(hk, CKA_VALUE, &der, &len);
+        ERR_pop_to_mark();
 
         if (rv != CKR_OK) {
             PROV_RAISE_RV(ctx, rv, "certificate '%s'", hsm_key_get0_label(hk));
