@@ -90,6 +90,8 @@ CK_RV hsm_token_foreach(hsm_module *m, const hsm_uri *uri, hsm_token_cb cb,
         if (m->fl->C_GetSlotInfo(slots[i], &si) != CKR_OK ||
             m->fl->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
             continue; /* a token that went away while we looked */
+        if (!(ti.flags & CKF_TOKEN_INITIALIZED))
+            continue; /* an empty slot (SoftHSM always offers one) */
         if (!hsm_uri_match_token(uri, slots[i], &si, &ti))
             continue;
         token_info_fill(&info, slots[i], &ti);
