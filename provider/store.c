@@ -66,21 +66,22 @@ struct foreach_arg {
     bool oom;
 };
 
+/* hsm_key_foreach() callback: 0 goes on, non-zero stops. */
 static int foreach_cb(void *arg, hsm_key *k)
 {
     struct foreach_arg *a = arg;
     CK_KEY_TYPE t = hsm_key_get_type(k);
 
     if (!class_wanted(hsm_key_get_class(k), a->want))
-        return 1;
+        return 0;
     if (hsm_key_get_class(k) != CKO_CERTIFICATE && t != CKK_RSA &&
         t != CKK_EC && t != CKK_EC_EDWARDS)
-        return 1; /* a key type keyward does not offer */
+        return 0; /* a key type keyward does not offer */
     if (!collect_add(a->c, k)) {
         a->oom = true;
-        return 0;
+        return 1;
     }
-    return 1;
+    return 0;
 }
 
 static int class_rank(const hsm_key *k)
@@ -112,7 +113,7 @@ static unsigned classes_for(const hsm_uri *uri, int expect)
     case OSSL_STORE_INFO_PKEY:
         return 1;
     case OSSL_STORE_INFO_PUBKEY:
-        return 2 | 1; /* a private key's public half is a public key too */
+        return 2;
     case OSSL_STORE_INFO_CERT:
         return 4;
     default:
@@ -191,9 +192,6 @@ static int collect_objects(prov_ctx *ctx, const char *uri_str,
             return 0;
         }
         hsm_key_free(k);
-        /* For a public key alone, the private key already gave it. */
-        if (order[i] == CKO_PRIVATE_KEY && expect == OSSL_STORE_INFO_PUBKEY)
-            break;
     }
     if (c->n == 0 && want == 1 && public_exists(c->pt, uri)) {
         PROV_RAISE(ctx, KW_R_NO_PRIVATE_KEY,
