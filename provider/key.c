@@ -114,7 +114,9 @@ static size_t der_len_len(size_t n)
 /* Largest DER ECDSA-Sig-Value for a curve of this many bits. */
 static int ecdsa_der_max(int bits)
 {
-    size_t ilen = (size_t)(bits + 7) / 8 + 1; /* a leading zero byte */
+    /* A leading zero byte only when the top bit of the top byte can be
+     * set: P-256 and P-384, not P-521. */
+    size_t ilen = (size_t)(bits + 7) / 8 + (bits % 8 == 0 ? 1 : 0);
     size_t itlv = 1 + der_len_len(ilen) + ilen;
 
     return (int)(1 + der_len_len(2 * itlv) + 2 * itlv);
@@ -147,7 +149,7 @@ int prov_key_finish(prov_key *k)
         k->max_size = ecdsa_der_max(k->bits);
         return 1;
     case PROV_KEY_ED25519:
-        k->bits = 253;
+        k->bits = 256; /* as OpenSSL reports Ed25519 keys */
         k->security_bits = 128;
         k->max_size = 64;
         return 1;

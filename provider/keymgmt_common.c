@@ -217,7 +217,10 @@ out:
 /*
  * Public keys (and EC domain parameters) come in, for example the peer of
  * an ECDH exchange or a certificate's key being matched. Private key
- * material never does: keyward keys live in the token.
+ * material never does: keyward keys live in the token. A key pair coming
+ * in (OpenSSL hands over whole keys: an ECDH peer that is a software key
+ * pair, EVP_PKEY_eq() across providers) keeps its public half only; a
+ * private key alone is refused.
  */
 int prov_km_import(void *keydata, int selection, const OSSL_PARAM params[])
 {
@@ -226,9 +229,8 @@ int prov_km_import(void *keydata, int selection, const OSSL_PARAM params[])
 
     if (k == NULL || k->priv != NULL || k->has_pub)
         return 0;
-    if ((selection & SEL_PRIV) != 0 &&
-        (OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY) != NULL ||
-         OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_D) != NULL)) {
+    if ((selection & (SEL_PUB | SEL_DOMAIN)) == 0 &&
+        (selection & SEL_PRIV) != 0) {
         PROV_RAISE(k->ctx, KW_R_KEY_UNSUITABLE,
                    "keyward holds private keys only in the token; import "
                    "the key into the token instead");
