@@ -19,8 +19,9 @@
 
 /* DER for uri (malloc'd; the caller frees). Returns 1 or 0. */
 int keyref_der_encode(const char *uri, uint8_t **der, size_t *len);
-/* Strict DER parse: exactly the two strings above, nothing after, the URI
- * starting with "pkcs11:", no NUL. *uri is malloc'd. Returns 1 or 0. */
+/* Parses exactly the two strings above and nothing after (long-form
+ * lengths accepted), the URI starting with "pkcs11:", no NUL, at most
+ * KEYREF_URI_MAX bytes. *uri is malloc'd. Returns 1 or 0. */
 int keyref_der_decode(const uint8_t *der, size_t len, char **uri);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* keyref_der.c: encoding and strict parsing of the key-reference DER. */
+/* keyref_der.c: encoding and parsing of the key-reference DER. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +58,8 @@ int keyref_der_encode(const char *uri, uint8_t **der, size_t *len)
     return 1;
 }
 
-/* Reads one tag and a minimal definite length; *vlen bytes follow. */
+/* Reads one tag and a definite length; *vlen bytes follow. Long forms are
+ * accepted even where a short one would do: other tools write them. */
 static int get_tl(const uint8_t **p, const uint8_t *end, uint8_t tag,
                   size_t *vlen)
 {
@@ -71,16 +72,14 @@ static int get_tl(const uint8_t **p, const uint8_t *end, uint8_t tag,
     if (*q < 0x80) {
         len = *q++;
     } else if (*q == 0x81) {
-        if (end - q < 2 || q[1] < 0x80)
+        if (end - q < 2)
             return 0;
         len = q[1];
         q += 2;
     } else if (*q == 0x82) {
-        if (end - q < 3 || q[1] == 0)
+        if (end - q < 3)
             return 0;
         len = ((size_t)q[1] << 8) | q[2];
-        if (len < 0x100)
-            return 0;
         q += 3;
     } else {
         return 0;
