@@ -85,6 +85,7 @@ static const OSSL_PARAM *ec_io_types(int selection)
 
 static const char *ec_query_operation_name(int operation_id)
 {
+    prov_order_touch("EC");
     switch (operation_id) {
     case OSSL_OP_SIGNATURE:
         return PROV_SIG_ECDSA;

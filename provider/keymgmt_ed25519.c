@@ -79,6 +79,7 @@ static const OSSL_PARAM *ed25519_io_types(int selection)
 
 static const char *ed25519_query_operation_name(int operation_id)
 {
+    prov_order_touch("ED25519");
     return operation_id == OSSL_OP_SIGNATURE ? PROV_SIG_ED25519 : NULL;
 }
 

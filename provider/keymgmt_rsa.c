@@ -80,6 +80,7 @@ static const OSSL_PARAM *rsa_io_types(int selection)
 
 static const char *rsa_query_operation_name(int operation_id)
 {
+    prov_order_touch("RSA");
     switch (operation_id) {
     case OSSL_OP_SIGNATURE:
         return PROV_SIG_RSA;

@@ -163,8 +163,13 @@ const OSSL_ALGORITHM *prov_algorithms(int operation_id);
 
 int prov_order_init(prov_ctx *ctx, bool have_parent, OSSL_LIB_CTX *parent);
 void prov_order_free(prov_ctx *ctx);
-/* True when operation_id must be deferred in this construction round. */
-bool prov_order_defer(prov_ctx *ctx, int operation_id);
+/* For query_operation: 1 gives keyward's table for operation_id in this
+ * construction round, 0 gives nothing (*no_cache set as the core needs). */
+int prov_order_query(prov_ctx *ctx, int operation_id, int *no_cache);
+/* Called by keymgmt's query_operation_name with its standard name (see
+ * prov_order.c): keeps OpenSSL's fetch cache answering that name with
+ * another provider's key management. */
+void prov_order_touch(const char *name);
 
 /* Calls into the child library context run between these two, so that the
  * core's construction rounds in it never see keyward's own algorithms. */

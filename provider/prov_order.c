@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "prov.h"
 
@@ -13,24 +14,30 @@
  * Why this exists. For a fetch with no property query, OpenSSL 3.0 takes
  * the first implementation in its method store, and the store is filled,
  * one "construction round" per operation, by asking the activated providers
- * in the order of the core's provider list: activation order, or name order
- * once that list has been sorted by a lookup. A keyward activated ahead of
- * the default provider would therefore receive every property-less fetch of
- * "EC", "RSA" or "ED25519" key management in the process, including the
- * ones a PKCS#11 module such as SoftHSM makes internally with OpenSSL.
+ * in the order of the core's provider list (activation order, or name order
+ * once a lookup has sorted that list), or by asking one provider alone when
+ * EVP fetches from the provider that holds a key. Keyward's key management
+ * registered first would receive every property-less fetch of "EC", "RSA"
+ * or "ED25519" key management in the process, including the ones a PKCS#11
+ * module such as SoftHSM makes internally with OpenSSL. That happens when
+ * keyward is activated ahead of the default provider, and also behind it:
+ * the first use of a keyward key fetches key management from keyward alone
+ * (EVP_DigestSignInit), which may be the first key-management round of all.
  *
  * Keyward's signature, decryption and key-exchange algorithms have names
  * of their own (keymgmt's query_operation_name hands them to EVP), so only
  * operations whose names must be the standard ones need care; for key
  * management they must, because libssl and X.509 ask EVP_PKEY_is_a(key,
- * "EC"). For those, the first construction round in which keyward could be
- * iterated before another provider gets nothing from keyward (and
- * no_cache, so the core asks again); the next round appends keyward's
- * implementations after everyone else's.
+ * "EC").
  *
- * "Could be iterated before": another activated provider comes after
- * keyward in activation order, or sorts after it by name. The order is
- * learnt from the core's child-provider callbacks.
+ * Priming (OpenSSL 3.0, where a construction round holds no lock a nested
+ * fetch needs): at keyward's first key-management query, a nested fetch in
+ * the core's library context makes a round in which keyward answers nothing
+ * and every other provider registers; keyward's own implementations then
+ * go in behind them. Other threads wait for it. Where priming cannot run,
+ * the first round in which keyward could come before another provider (by
+ * activation or by name, learnt from the core's child-provider callbacks)
+ * gets nothing from keyward (and no_cache, so the core asks again).
  */
 
 struct order_ent {
@@ -44,11 +51,15 @@ struct prov_order {
     size_t n, cap;
     bool registered;
     atomic_bool released[OSSL_OP__HIGHEST + 1];
+    pthread_mutex_t prime_mx;
+    atomic_bool primed;
     bool have_parent;
     OSSL_LIB_CTX *parent; /* the core's library context (NULL: default) */
 };
 
-static _Thread_local bool priming;
+static _Thread_local int priming; /* the priming stage, 0: none */
+static void parents_add(OSSL_LIB_CTX *lc);
+static void parents_remove(OSSL_LIB_CTX *lc);
 
 /* Operations where keyward registers names other providers also use. */
 static bool op_has_standard_names(int op)
@@ -122,11 +133,15 @@ int prov_order_init(prov_ctx *ctx, bool have_parent, OSSL_LIB_CTX *parent)
     if (o == NULL)
         return 0;
     pthread_mutex_init(&o->mx, NULL);
+    pthread_mutex_init(&o->prime_mx, NULL);
+    atomic_init(&o->primed, false);
     for (size_t i = 0; i <= OSSL_OP__HIGHEST; i++)
         atomic_init(&o->released[i], false);
     ctx->order = o;
     o->have_parent = have_parent;
     o->parent = parent;
+    if (have_parent)
+        parents_add(parent);
     if (ctx->core_register_child_cb == NULL ||
         ctx->core_provider_name == NULL)
         return 1; /* no order information: defer conservatively */
@@ -144,11 +159,14 @@ void prov_order_free(prov_ctx *ctx)
 
     if (o == NULL)
         return;
+    if (o->have_parent)
+        parents_remove(o->parent);
     if (o->registered)
         ctx->core_deregister_child_cb(ctx->handle);
     for (size_t i = 0; i < o->n; i++)
         free(o->ents[i].name);
     free(o->ents);
+    pthread_mutex_destroy(&o->prime_mx);
     pthread_mutex_destroy(&o->mx);
     free(o);
     ctx->order = NULL;
@@ -183,52 +201,137 @@ static bool order_maybe_ahead(prov_ctx *ctx)
     return ahead;
 }
 
-/*
- * Priming, on OpenSSL 3.0 (where a construction round holds no lock a
- * nested fetch would need): two nested fetches in the core's context make
- * the round in which every other provider registers its key management,
- * with keyward answering nothing, and then the round that appends
- * keyward's. Done once, at keyward's first key-management query, so even
- * the first key-management lookup of the process (EVP_KEYMGMT_do_all_provided
- * when a decoder is set up) finds keyward's implementations behind the
- * others'. Elsewhere, or without the core's context, the plain deferral
- * above applies: the first round gets nothing from keyward.
- */
-static bool prime(prov_ctx *ctx, int op)
+static bool can_prime(const struct prov_order *o)
 {
-    struct prov_order *o = ctx->order;
-    EVP_KEYMGMT *km;
-
-    if (!o->have_parent || op != OSSL_OP_KEYMGMT ||
-        (OpenSSL_version_num() >> 20) != 0x300)
-        return false;
-    priming = true;
-    km = EVP_KEYMGMT_fetch(o->parent, "EC", "provider=default");
-    EVP_KEYMGMT_free(km);
-    priming = false;
-    km = EVP_KEYMGMT_fetch(o->parent, "EC", PROV_PROPS);
-    EVP_KEYMGMT_free(km);
-    return true;
+    return o->have_parent && (OpenSSL_version_num() >> 20) == 0x300;
 }
 
-bool prov_order_defer(prov_ctx *ctx, int op)
+/* The standard names keyward's key management answers to. */
+static const char *const std_names[] = {"EC", "RSA", "ED25519"};
+
+static void fetch_drop(OSSL_LIB_CTX *lc, const char *name, const char *propq)
+{
+    EVP_KEYMGMT_free(EVP_KEYMGMT_fetch(lc, name, propq));
+}
+
+/*
+ * Runs once per provider context, inside keyward's first key-management
+ * query; other threads wait on prime_mx, and this thread's nested queries
+ * see the stage. 1: a round in which the others register and keyward
+ * answers nothing; 2: keyward registers; 3: a fetch by each standard name
+ * with no property query, so OpenSSL's fetch cache holds the other
+ * provider's method first (the cache answers a lookup without a provider
+ * with the first entry for that name and query, whichever provider's).
+ */
+static void prime(struct prov_order *o)
+{
+    pthread_mutex_lock(&o->prime_mx);
+    if (!atomic_load(&o->primed)) {
+        ERR_set_mark(); /* nothing of these rounds concerns the caller */
+        priming = 1;
+        fetch_drop(o->parent, "EC", NULL);
+        priming = 2;
+        fetch_drop(o->parent, "EC", PROV_PROPS);
+        priming = 3;
+        for (size_t i = 0; i < sizeof(std_names) / sizeof(std_names[0]); i++)
+            fetch_drop(o->parent, std_names[i], NULL);
+        priming = 0;
+        ERR_pop_to_mark();
+        atomic_store(&o->primed, true);
+    }
+    pthread_mutex_unlock(&o->prime_mx);
+}
+
+int prov_order_query(prov_ctx *ctx, int op, int *no_cache)
 {
     struct prov_order *o = ctx->order;
 
+    *no_cache = 0;
     if (o == NULL || op < 0 || op > OSSL_OP__HIGHEST ||
         !op_has_standard_names(op))
-        return false;
-    if (priming)
-        return true; /* the nested round in which the others register */
+        return 1;
+    if (priming == 1) {
+        *no_cache = 1; /* the round in which the others register */
+        return 0;
+    }
+    if (priming != 0)
+        return 1;
+    if (can_prime(o)) {
+        if (atomic_load(&o->primed))
+            return 1;
+        prime(o);
+        return 0; /* already in the store, behind the others */
+    }
+    /* Without priming: the first round in which keyward could come first
+     * gets nothing (and asks to be asked again). */
     if (atomic_load(&o->released[op]))
-        return false;
+        return 1;
     if (!order_maybe_ahead(ctx)) {
         atomic_store(&o->released[op], true);
-        return false;
+        return 1;
     }
     if (atomic_exchange(&o->released[op], true))
-        return false;
-    return !prime(ctx, op);
+        return 1;
+    *no_cache = 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Keeping the fetch cache in order                                     */
+
+/*
+ * EVP fetches a keyward key's key management from keyward alone
+ * (evp_keymgmt_fetch_from_prov, with the application's property query,
+ * usually none) in every EVP_DigestSignInit, derive_init, decrypt_init.
+ * If that is the first cache entry for the name after OpenSSL emptied the
+ * cache (a provider loaded later, default properties changed), lookups
+ * without a provider would get keyward's. keymgmt's query_operation_name,
+ * which EVP calls just before, fetches by the name with no provider first,
+ * which either hits the cache or puts the first provider's method there.
+ * keymgmt has no provider context there: the core contexts keyward was
+ * loaded into are kept here (rarely more than one).
+ */
+#define MAX_PARENTS 8
+static struct {
+    atomic_bool used;
+    OSSL_LIB_CTX *lc;
+} parents[MAX_PARENTS];
+static pthread_mutex_t parents_mx = PTHREAD_MUTEX_INITIALIZER;
+
+static void parents_add(OSSL_LIB_CTX *lc)
+{
+    pthread_mutex_lock(&parents_mx);
+    for (size_t i = 0; i < MAX_PARENTS; i++)
+        if (!atomic_load(&parents[i].used)) {
+            parents[i].lc = lc;
+            atomic_store(&parents[i].used, true);
+            break;
+        }
+    pthread_mutex_unlock(&parents_mx);
+}
+
+static void parents_remove(OSSL_LIB_CTX *lc)
+{
+    pthread_mutex_lock(&parents_mx);
+    for (size_t i = 0; i < MAX_PARENTS; i++)
+        if (atomic_load(&parents[i].used) && parents[i].lc == lc) {
+            atomic_store(&parents[i].used, false);
+            break;
+        }
+    pthread_mutex_unlock(&parents_mx);
+}
+
+void prov_order_touch(const char *name)
+{
+    if (priming != 0 || (OpenSSL_version_num() >> 20) != 0x300)
+        return;
+    for (size_t i = 0; i < MAX_PARENTS; i++) {
+        if (!atomic_load_explicit(&parents[i].used, memory_order_acquire))
+            continue;
+        ERR_set_mark();
+        fetch_drop(parents[i].lc, name, NULL);
+        ERR_pop_to_mark();
+    }
 }
 
 /* ------------------------------------------------------------------ */

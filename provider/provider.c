@@ -148,10 +148,8 @@ static const OSSL_ALGORITHM *kw_query(void *provctx, int operation_id,
     /* Our own child context only ever needs the other providers. */
     if (prov_in_child())
         return NULL;
-    if (prov_order_defer(ctx, operation_id)) {
-        *no_cache = 1; /* ask again in the next round */
+    if (!prov_order_query(ctx, operation_id, no_cache))
         return NULL;
-    }
     return prov_algorithms(operation_id);
 }
 
