@@ -104,11 +104,16 @@ wait_for() {
 }
 
 # s_server_start LOG ARGS...: openssl s_server on a free port (bound by
-# the server itself: -accept 0); sets $port and $srv_pid.
+# the server itself: -accept 0); sets $port and $srv_pid. Its standard
+# input is a FIFO this shell holds open (fd 9): s_server stops at EOF.
 s_server_start() {
     log=$1
     shift
-    kw openssl s_server -accept 127.0.0.1:0 -naccept 1 "$@" >"$log" 2>&1 &
+    rm -f "$work/srv.in"
+    mkfifo "$work/srv.in"
+    exec 9<>"$work/srv.in"
+    kw openssl s_server -accept 127.0.0.1:0 -naccept 1 "$@" \
+        <"$work/srv.in" >"$log" 2>&1 &
     srv_pid=$!
     kw_pids="$kw_pids $srv_pid"
     wait_for "$log" '^ACCEPT'
