@@ -161,6 +161,11 @@ void hsm_token_reset_after_fork(hsm_token *t);
 void hsm_copy_padded(char *dst, size_t dstsz, const CK_UTF8CHAR *src,
                      size_t srclen);
 
+/* Refuses a mechanism the token's list lacks, with HSM_RV_MECH_UNSUPPORTED
+ * and a detail naming both; CKR_OK otherwise. */
+CK_RV hsm_token_check_mech(const hsm_token *t, CK_MECHANISM_TYPE mech,
+                           CK_FLAGS flags);
+
 /* pool.c */
 CK_RV hsm_pool_init(hsm_token *t, size_t max);
 void hsm_pool_free(hsm_token *t);

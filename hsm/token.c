@@ -603,6 +603,16 @@ bool hsm_token_has_mech(const hsm_token *t, CK_MECHANISM_TYPE mech,
     return size >= mi->info.ulMinKeySize && size <= mi->info.ulMaxKeySize;
 }
 
+CK_RV hsm_token_check_mech(const hsm_token *t, CK_MECHANISM_TYPE mech,
+                           CK_FLAGS flags)
+{
+    if (hsm_token_has_mech(t, mech, flags, 0))
+        return CKR_OK;
+    hsm_set_detail("token '%s' does not offer %s for this use", t->info.label,
+                   hsm_mech_name(mech));
+    return HSM_RV_MECH_UNSUPPORTED;
+}
+
 const CK_MECHANISM_TYPE *hsm_token_get0_mechs(const hsm_token *t, size_t *n)
 {
     *n = t->nmechs;
