@@ -188,6 +188,12 @@ static int dispatch(kw_edhoc *s, const uint8_t *in, size_t len)
         if (edhoc_is_error_msg(in, len))
             return edhoc_error_process(s, in, len);
         return edhoc_msg4_process(s, in, len);
+    case EDHOC_ST_DONE:
+        /* The peer refused our last message (message_3 without message_4,
+         * or message_4): the session output is dropped. */
+        if (edhoc_is_error_msg(in, len))
+            return edhoc_error_process(s, in, len);
+        return KW_EDHOC_E_STATE;
     default:
         return KW_EDHOC_E_STATE;
     }
@@ -211,6 +217,8 @@ int kw_edhoc_step(kw_edhoc *s, const uint8_t *in, size_t in_len,
         else if (rv != KW_EDHOC_E_SUITE)
             kw_cbor_enc_reset(&s->out);
         wipe_handshake(s);
+        EDHOC_WIPE(s->prk_out);
+        EDHOC_WIPE(s->prk_exporter);
         if (s->state != EDHOC_ST_NEGOTIATE)
             s->state = EDHOC_ST_ABORTED;
     }
