@@ -9,6 +9,7 @@
 #include "cbor.h"
 #include "edhoc.h"
 #include "edhoc_testlib.h"
+#include "pmsg.h"
 #include "testcerts.h"
 #include "testutil.h"
 
@@ -603,6 +604,61 @@ err:
     return ok;
 }
 
+/* EDHOC then protected messages, both roles from the sessions. */
+static int test_protected_after_handshake(void)
+{
+    static const int suites[] = {3};
+    struct tl_creds db;
+    kw_edhoc_config ci, cr;
+    kw_edhoc *i, *r;
+    kw_pmsg *pi = NULL, *pr = NULL;
+    uint8_t m[128], out[64];
+    size_t m_len = sizeof(m), out_len = sizeof(out);
+    unsigned flags;
+    int rv, ok = 0;
+
+    db_init(&db);
+    ci = cfg_for(KW_EDHOC_INITIATOR, 0, suites, 1, &alice, ID_X5CHAIN, &db);
+    cr = cfg_for(KW_EDHOC_RESPONDER, 0, suites, 1, &bob, ID_X5CHAIN, &db);
+    i = kw_edhoc_new(&ci);
+    r = kw_edhoc_new(&cr);
+    rv = tl_handshake(i, r, 0);
+    if (!TEST_int_eq(rv, 0))
+        goto err;
+    pi = kw_pmsg_new_from_edhoc(i, NULL);
+    pr = kw_pmsg_new_from_edhoc(r, NULL);
+    /* the handshake state is no longer needed */
+    kw_edhoc_free(i);
+    kw_edhoc_free(r);
+    i = r = NULL;
+    if (!TEST_ptr(pi) || !TEST_ptr(pr))
+        goto err;
+    rv = kw_pmsg_seal(pr, (const uint8_t *)"reading 21.5", 12, m, &m_len,
+                      &flags);
+    if (!TEST_int_eq(rv, 0))
+        goto err;
+    rv = kw_pmsg_open(pi, m, m_len, out, &out_len, &flags);
+    if (!TEST_int_eq(rv, 0) || !TEST_mem_eq(out, out_len, "reading 21.5", 12))
+        goto err;
+    rv = kw_pmsg_key_update(pi);
+    m_len = sizeof(m);
+    if (!TEST_int_eq(rv, 0))
+        goto err;
+    rv = kw_pmsg_seal(pi, (const uint8_t *)"ack", 3, m, &m_len, &flags);
+    if (!TEST_int_eq(rv, 0))
+        goto err;
+    out_len = sizeof(out);
+    rv = kw_pmsg_open(pr, m, m_len, out, &out_len, &flags);
+    ok = TEST_int_eq(rv, 0) && TEST_mem_eq(out, out_len, "ack", 3) &&
+         TEST_true(flags & KW_PMSG_F_EPOCH_ADVANCED);
+err:
+    kw_pmsg_free(pi);
+    kw_pmsg_free(pr);
+    kw_edhoc_free(i);
+    kw_edhoc_free(r);
+    return ok;
+}
+
 static int setup(void)
 {
     if (!tc_cert_make(&ca, "test CA", NULL, "P-256") ||
@@ -634,6 +690,7 @@ int main(int argc, char **argv)
     ADD_TEST(test_negotiation);
     ADD_TEST(test_ead);
     ADD_TEST(test_misuse);
+    ADD_TEST(test_protected_after_handshake);
     rv = tu_run(argc, argv);
     kw_edhoc_ctx_free(ctx);
     X509_STORE_free(store);
