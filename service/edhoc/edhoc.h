@@ -99,8 +99,10 @@ void kw_edhoc_ctx_free(kw_edhoc_ctx *ctx);
 #define KW_COSE_ALG_SHA256_64 (-15)
 #define KW_COSE_ALG_SHA256    (-16)
 
-#define KW_EDHOC_MAX_CHAIN  8 /* certificates in an x5chain */
-#define KW_EDHOC_MAX_CID    7 /* bytes in C_I/C_R (an OSCORE ID limit) */
+#define KW_EDHOC_MAX_CHAIN 8 /* certificates in an x5chain */
+/* bytes in C_I/C_R: the OSCORE ID limit for 13-byte nonces; longer
+ * identifiers from a peer are refused */
+#define KW_EDHOC_MAX_CID    7
 #define KW_EDHOC_MAX_SUITES 8 /* entries in SUITES_I / SUITES_R */
 #define KW_EDHOC_MAX_EAD    8 /* EAD items per message */
 
@@ -168,8 +170,12 @@ typedef struct kw_edhoc_peer_cred {
  * message_2, the responder while processing message_3). It applies the
  * application's trust anchors and policy. Returns KW_EDHOC_OK after filling
  * *out, KW_EDHOC_E_UNKNOWN_CRED (an error message with code 3 goes back to
- * the peer) or KW_EDHOC_E_PEER_REJECTED (code 1). On failure it must leave
- * *out empty.
+ * the peer) or KW_EDHOC_E_PEER_REJECTED (code 1). Code 3 is only for a
+ * reference to a credential this side lacks (e.g. an unknown kid); an
+ * ID_CRED of a type not supported must be refused with
+ * KW_EDHOC_E_PEER_REJECTED (RFC 9528 section 6.4). The EAD of the same
+ * message has been delivered before, unauthenticated as yet. On failure it
+ * must leave *out empty.
  */
 typedef int (*kw_edhoc_cred_cb)(void *arg, const kw_edhoc_id_cred *id,
                                 kw_edhoc_peer_cred *out);
@@ -272,7 +278,12 @@ int kw_edhoc_get0_ead(const kw_edhoc *s, int msg,
 
 /* True once the session has produced PRK_out: for the initiator after
  * message_3 was built (and message_4 verified, if used), for the responder
- * after message_3 was verified. */
+ * after message_3 was verified. Without message_4 the initiator has no key
+ * confirmation yet: the first protected message opened from the responder
+ * gives it (RFC 9528 section 5.4.2). A complete session that is handed an
+ * EDHOC error message (the peer refused message_3 or message_4) reports
+ * KW_EDHOC_E_PEER_ERROR and drops its keys; any other input after
+ * completion returns KW_EDHOC_E_STATE and changes nothing. */
 bool kw_edhoc_is_complete(const kw_edhoc *s);
 int kw_edhoc_role(const kw_edhoc *s);
 int kw_edhoc_method(const kw_edhoc *s);
