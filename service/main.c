@@ -97,8 +97,8 @@ int main(int argc, char **argv)
         printf("keywardd: %s OK (%zu keys, %zu policy rules)\n", path,
                cfg->nkeys, cfg->nrules);
         svc_config_free(cfg);
-        rc = 0;
-        goto out_heap;
+        CRYPTO_secure_malloc_done();
+        return 0;
     }
     drain = cfg->drain_timeout_s;
     if (svc_state_init(&st, cfg) != 0 || svc_peers_init() != 0) {
