@@ -11,6 +11,7 @@
 
 #include <libconfig.h>
 #include <openssl/crypto.h>
+#include <openssl/provider.h>
 
 #include "config_internal.h"
 #include "svc.h"
@@ -474,6 +475,7 @@ void svc_config_free(struct svc_config *cfg)
     free_idset(&cfg->metrics_acl);
     free(cfg->socket_path);
     free(cfg->socket_group);
+    OSSL_PROVIDER_unload(cfg->fallback);
     OSSL_LIB_CTX_free(cfg->libctx);
     free(cfg);
 }

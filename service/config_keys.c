@@ -159,9 +159,11 @@ int cfg_providers_load(const config_t *cf, struct svc_config *cfg, char *err,
                              "'providers' must be a list ( { name = ...; } )");
         return providers_from_list(l, cfg, err, errlen);
     }
-    if (cnf == NULL && OSSL_PROVIDER_load(cfg->libctx, "default") == NULL)
+    if (cnf == NULL &&
+        (cfg->fallback = OSSL_PROVIDER_load(cfg->libctx, "default")) == NULL)
         return cfg_error(err, errlen, NULL, "cannot load the default provider");
-    /* A provider loaded this way is held by the library context itself. */
+    /* Providers started from configuration text are held by the library
+     * context itself and unloaded with it. */
     return 0;
 }
 

@@ -15,7 +15,7 @@ int svc_state_init(struct svc_state *st, struct svc_config *cfg)
         return -1;
     st->crypto_ctx = OSSL_LIB_CTX_new();
     if (st->crypto_ctx == NULL ||
-        OSSL_PROVIDER_load(st->crypto_ctx, "default") == NULL)
+        (st->crypto_prov = OSSL_PROVIDER_load(st->crypto_ctx, "default")) == NULL)
         return -1;
     st->sessions = svc_sessions_new(st->crypto_ctx);
     st->metrics = calloc(svc_nmethods, sizeof(*st->metrics));
@@ -30,7 +30,8 @@ void svc_state_cleanup(struct svc_state *st)
     st->metrics = NULL;
     svc_config_free(st->cfg);
     st->cfg = NULL;
-    /* Unloads the default provider loaded into it as well. */
+    OSSL_PROVIDER_unload(st->crypto_prov);
+    st->crypto_prov = NULL;
     OSSL_LIB_CTX_free(st->crypto_ctx);
     st->crypto_ctx = NULL;
     pthread_mutex_destroy(&st->lock);

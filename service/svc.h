@@ -104,6 +104,7 @@ struct svc_config {
     unsigned generation;
     /* The private library context holding the configured providers. */
     OSSL_LIB_CTX *libctx;
+    OSSL_PROVIDER *fallback; /* "default", when no provider is configured */
     struct svc_token *tokens;
     size_t ntokens;
     struct svc_key *keys; /* sorted by name */
@@ -229,6 +230,7 @@ struct svc_state {
     pthread_mutex_t lock; /* guards cfg pointer swaps */
     struct svc_config *cfg;
     OSSL_LIB_CTX *crypto_ctx; /* default provider: HKDF, AES-GCM, DRBG */
+    OSSL_PROVIDER *crypto_prov;
     struct svc_sessions *sessions;
     struct svc_metric *metrics; /* one per method, svc_nmethods */
     uint64_t started;           /* CLOCK_MONOTONIC seconds */
