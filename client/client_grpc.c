@@ -68,7 +68,7 @@ int kwc_connect(const char *socket_path, kwc **out)
     args[1].value.integer = MAX_MESSAGE;
     args[2].type = GRPC_ARG_INTEGER;
     args[2].key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
-    args[2].value.integer = MAX_MESSAGE;
+    args[2].value.integer = 4 * 1024 * 1024; /* keywardd enforces its own bound */
     creds = grpc_insecure_credentials_create();
     c->channel = grpc_channel_create(target, creds, &cargs);
     grpc_channel_credentials_release(creds);

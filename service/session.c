@@ -33,7 +33,7 @@ struct sess {
     struct svc_limits lim;
     uint32_t epoch;
     uint64_t tx_seq, rx_top, rx_window, open_failures;
-    uint64_t epoch_start, last_used; /* monotonic seconds */
+    uint64_t epoch_start, last_used; /* monotonic milliseconds */
     bool dead;                       /* forgery limit reached */
 };
 
@@ -45,9 +45,9 @@ struct svc_sessions {
     unsigned count;
 };
 
-static uint64_t now_s(void)
+static uint64_t now_ms(void)
 {
-    return svc_now_us() / 1000000u;
+    return svc_now_us() / 1000u;
 }
 
 static void sess_free(struct sess *s)
@@ -101,12 +101,12 @@ unsigned svc_sessions_count(struct svc_sessions *t)
 
 static bool idle_expired(const struct sess *s, uint64_t now)
 {
-    return now - s->last_used > s->lim.idle_timeout_s;
+    return now - s->last_used >= (uint64_t)s->lim.idle_timeout_s * 1000u;
 }
 
 void svc_sessions_sweep(struct svc_sessions *t)
 {
-    uint64_t now = now_s();
+    uint64_t now = now_ms();
     pthread_mutex_lock(&t->lock);
     for (size_t b = 0; b < SESS_BUCKETS; b++) {
         struct sess **pp = &t->buckets[b];
@@ -135,7 +135,7 @@ static int sess_find(struct svc_sessions *t, uid_t owner, const uint8_t *handle,
                      size_t handle_len, struct sess **out, char *msg,
                      size_t msglen)
 {
-    uint64_t now = now_s();
+    uint64_t now = now_ms();
     if (handle_len == SVC_HANDLE_LEN) {
         struct sess **pp = &t->buckets[bucket_of(handle)];
         for (; *pp != NULL; pp = &(*pp)->next) {
@@ -176,7 +176,7 @@ static int sess_schedule(struct svc_sessions *t, struct sess *s)
         svc_kdf_expand(t->libctx, k->prk, "keyward/v1 iv ", rx, k->rx_iv, IV_LEN) < 0)
         return -1;
     s->tx_seq = s->rx_top = s->rx_window = 0;
-    s->epoch_start = now_s();
+    s->epoch_start = now_ms();
     return 0;
 }
 
@@ -214,7 +214,7 @@ static int sess_insert(struct svc_sessions *t, const struct svc_limits *lim,
     s->aead = aead;
     s->role = role;
     s->lim = *lim;
-    s->last_used = now_s();
+    s->last_used = now_ms();
     memcpy(s->k->prk, prk, SVC_PRK_LEN);
     if (RAND_bytes_ex(t->libctx, s->handle, SVC_HANDLE_LEN, 0) != 1 ||
         sess_schedule(t, s) < 0) {
@@ -258,7 +258,7 @@ static int sess_usable(const struct sess *s, char *msg, size_t msglen)
                  "close it and establish a new one");
         return SVC_FAILED_PRECONDITION;
     }
-    if (now_s() - s->epoch_start >= s->lim.lifetime_s) {
+    if (now_ms() - s->epoch_start >= (uint64_t)s->lim.lifetime_s * 1000u) {
         snprintf(msg, msglen, "session key lifetime (%u s) reached: call Rekey",
                  s->lim.lifetime_s);
         return SVC_RESOURCE_EXHAUSTED;
@@ -269,7 +269,7 @@ static int sess_usable(const struct sess *s, char *msg, size_t msglen)
 static bool near_limit(const struct sess *s)
 {
     return s->tx_seq >= s->lim.max_seals / 10 * 9 ||
-           (now_s() - s->epoch_start) * 10 >= (uint64_t)s->lim.lifetime_s * 9;
+           (now_ms() - s->epoch_start) * 10 >= (uint64_t)s->lim.lifetime_s * 9000u;
 }
 
 static void make_nonce(const uint8_t iv[IV_LEN], uint64_t seq,
