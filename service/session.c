@@ -101,13 +101,17 @@ unsigned svc_sessions_count(struct svc_sessions *t)
 
 static bool idle_expired(const struct sess *s, uint64_t now)
 {
-    return now - s->last_used >= (uint64_t)s->lim.idle_timeout_s * 1000u;
+    /* last_used may be later than now when another thread stamped it
+     * after now was read: that session is anything but idle. */
+    return now > s->last_used &&
+           now - s->last_used >= (uint64_t)s->lim.idle_timeout_s * 1000u;
 }
 
 void svc_sessions_sweep(struct svc_sessions *t)
 {
-    uint64_t now = now_ms();
+    uint64_t now;
     pthread_mutex_lock(&t->lock);
+    now = now_ms();
     for (size_t b = 0; b < SESS_BUCKETS; b++) {
         struct sess **pp = &t->buckets[b];
         while (*pp != NULL) {
