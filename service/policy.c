@@ -38,6 +38,23 @@ bool svc_policy_idset_match(const struct svc_idset *set,
     return false;
 }
 
+/* What a key can do at all, by type. Export concerns the sessions a key
+ * creates (Decapsulate, Ecdh), so only such keys offer it. */
+static unsigned key_capable_ops(const struct svc_key *key)
+{
+    EVP_PKEY *pk = key->pkey;
+    unsigned ops = SVC_OP_PUBLIC | SVC_OP_VERIFY;
+    if (!key->has_private)
+        return ops;
+    if (EVP_PKEY_is_a(pk, "EC"))
+        return ops | SVC_OP_SIGN | SVC_OP_ECDH | SVC_OP_DECAPSULATE | SVC_OP_EXPORT;
+    if (EVP_PKEY_is_a(pk, "RSA"))
+        return ops | SVC_OP_SIGN | SVC_OP_DECAPSULATE | SVC_OP_EXPORT;
+    if (EVP_PKEY_is_a(pk, "X25519") || EVP_PKEY_is_a(pk, "X448"))
+        return SVC_OP_PUBLIC | SVC_OP_ECDH | SVC_OP_DECAPSULATE | SVC_OP_EXPORT;
+    return ops | SVC_OP_SIGN; /* EdDSA, and types we do not know */
+}
+
 unsigned svc_policy_ops(const struct svc_config *cfg,
                         const struct svc_caller *who, const struct svc_key *key)
 {
@@ -52,7 +69,5 @@ unsigned svc_policy_ops(const struct svc_config *cfg,
             ops |= rule->ops;
     }
     /* Operations the key cannot do are never granted. */
-    if (!key->has_private)
-        ops &= SVC_OP_VERIFY | SVC_OP_PUBLIC;
-    return ops;
+    return ops & key_capable_ops(key);
 }
