@@ -158,6 +158,11 @@ int svc_listener_start(const struct svc_config *cfg, svc_adopt_fn adopt,
     return 0;
 }
 
+const char *svc_listener_name(const struct svc_listener *l)
+{
+    return l->activated ? "the socket passed by systemd" : l->path;
+}
+
 void svc_listener_stop(struct svc_listener *l)
 {
     if (l == NULL)

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
         goto out_grpc;
     if (svc_listener_start(cfg, svc_rpc_adopt, rpc, &lis) != 0)
         goto out_rpc;
-    svc_log("serving on %s (%zu keys, %u workers)", cfg->socket_path,
+    svc_log("serving on %s (%zu keys, %u workers)", svc_listener_name(lis),
             cfg->nkeys, cfg->workers);
     sd_notify(0, "READY=1\nSTATUS=serving");
 

@@ -337,6 +337,8 @@ typedef void (*svc_adopt_fn)(void *arg, int fd);
  * path with mode and group. Starts the accept thread. */
 int svc_listener_start(const struct svc_config *cfg, svc_adopt_fn adopt,
                        void *arg, struct svc_listener **out);
+/* What the listener listens on, for log lines. */
+const char *svc_listener_name(const struct svc_listener *l);
 /* Stops accepting, joins the thread, closes and unlinks the socket. */
 void svc_listener_stop(struct svc_listener *l);
 
