@@ -128,6 +128,20 @@ static int providers_from_list(const config_setting_t *l,
                        ossl_reason(why, sizeof(why)));
         goto out;
     }
+    /* OpenSSL 3.0 reports success even when a provider's module does not
+     * load: check that each one is running. */
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *p = config_setting_get_elem(l, (unsigned)i);
+        const char *name = NULL, *module = "(built in)";
+        config_setting_lookup_string(p, "name", &name);
+        config_setting_lookup_string(p, "module", &module);
+        if (!OSSL_PROVIDER_available(cfg->libctx, name)) {
+            rc = cfg_error(err, errlen, p,
+                           "provider '%s' did not start (module %s): %s", name,
+                           module, ossl_reason(why, sizeof(why)));
+            goto out;
+        }
+    }
     rc = 0;
 out:
     if (rc < 0 && err[0] == '\0')
