@@ -4,12 +4,15 @@
 # file: URIs, read through OSSL_STORE like pkcs11: URIs), a certificate chain,
 # a PIN-protected key and a configuration.
 #
-#   svc-fixture.sh DIR [SESSIONS]   SESSIONS: body of the sessions = { } group
+#   svc-fixture.sh DIR [SESSIONS [SOCKET]]
+# SESSIONS: body of the sessions = { } group; SOCKET: socket settings after
+# the path (default: mode = "0666";).
 # DIR must be short (the socket DIR/s must stay under 108 bytes) and is made
 # world-searchable so a test can connect as another uid.
 set -eu
 dir=${1:?usage: svc-fixture.sh DIR [SESSIONS]}
 sessions=${2:-}
+socket_opts=${3:-'mode = "0666";'}
 mkdir -p "$dir"
 chmod 755 "$dir"
 cd "$dir"
@@ -37,7 +40,7 @@ me=$(id -u)
 d=$(pwd)
 cat >keywardd.conf <<EOC
 # keywardd test configuration (written by tests/service/svc-fixture.sh)
-socket = { path = "$d/s"; mode = "0666"; };
+socket = { path = "$d/s"; $socket_opts };
 workers = 4;
 drain_timeout = 5;
 audit = "stderr";

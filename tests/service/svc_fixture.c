@@ -35,6 +35,11 @@ int kwt_sh(const struct kwt *t, const char *fmt, ...)
 
 bool kwt_start(struct kwt *t, const char *sessions)
 {
+    return kwt_start_with(t, sessions, "mode = \"0666\";");
+}
+
+bool kwt_start_with(struct kwt *t, const char *sessions, const char *socket)
+{
     const char *src = env_or("KW_SOURCE_DIR", ".");
     const char *bld = env_or("KW_BUILD_DIR", ".");
     char daemon[512];
@@ -49,8 +54,8 @@ bool kwt_start(struct kwt *t, const char *sessions)
     snprintf(t->sock, sizeof(t->sock), "%s/s", t->dir);
     snprintf(t->conf, sizeof(t->conf), "%s/keywardd.conf", t->dir);
     snprintf(t->log, sizeof(t->log), "%s/keywardd.log", t->dir);
-    if (kwt_sh(t, "sh '%s/tests/service/svc-fixture.sh' '%s' '%s'", src, t->dir,
-               sessions ? sessions : "") != 0) {
+    if (kwt_sh(t, "sh '%s/tests/service/svc-fixture.sh' '%s' '%s' '%s'", src,
+               t->dir, sessions ? sessions : "", socket) != 0) {
         fprintf(stderr, "svc-fixture.sh failed\n");
         return false;
     }

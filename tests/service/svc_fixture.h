@@ -20,6 +20,8 @@ struct kwt {
  * sessions: body of the config's sessions group, may be NULL) and starts
  * keywardd on it. Returns false (and says why) on failure. */
 bool kwt_start(struct kwt *t, const char *sessions);
+/* The same with the socket settings given (default: mode = "0666";). */
+bool kwt_start_with(struct kwt *t, const char *sessions, const char *socket);
 /* Sends sig to keywardd. */
 bool kwt_signal(struct kwt *t, int sig);
 /* SIGTERM, waits, returns keywardd's exit status (-1 if it died of a signal). */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "keyward-client.h"
@@ -59,6 +60,33 @@ err:
     return ok;
 }
 
+static int test_socket_mode_and_group(void)
+{
+    struct kwt g;
+    struct stat sb;
+    char cmd[512];
+    int ok = 0;
+
+    /* Mode 0660, group nogroup (65534): uid 65534 with primary group 65534
+     * gets in; the same uid in group 100 is refused by the kernel. */
+    if (!kwt_start_with(&g, NULL, "mode = \"0660\"; group = \"nogroup\";"))
+        goto err;
+    if (!TEST_rc(stat(g.sock, &sb), 0) || !TEST_int_eq(sb.st_mode & 0777, 0660) ||
+        !TEST_int_eq(sb.st_gid, 65534) || !TEST_rc(stat(T.sock, &sb), 0) ||
+        !TEST_int_eq(sb.st_mode & 0777, 0666))
+        goto err;
+    snprintf(cmd, sizeof(cmd), "setpriv --reuid=65534 --regid=65534 --clear-groups "
+             "'%s' '%s' pubkey ec256 2>/dev/null", probe, g.sock);
+    if (!TEST_rc(kwt_sh(&g, "%s", cmd), KWC_OK))
+        goto err;
+    snprintf(cmd, sizeof(cmd), "setpriv --reuid=65534 --regid=100 --clear-groups "
+             "'%s' '%s' pubkey ec256 2>/dev/null", probe, g.sock);
+    ok = TEST_rc(kwt_sh(&g, "%s", cmd), KWC_UNAVAILABLE);
+err:
+    kwt_cleanup(&g);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     int rc;
@@ -81,6 +109,7 @@ int main(int argc, char **argv)
     }
     ADD_TEST(test_other_uid_keys);
     ADD_TEST(test_other_uid_handle);
+    ADD_TEST(test_socket_mode_and_group);
     rc = tu_run(argc, argv);
     if (rc != 0)
         kwt_sh(&T, "cat '%s/probe.err' >&2", T.dir);
