@@ -2,6 +2,7 @@
 /* test_service_signals.c: SIGHUP reloads a good configuration and rejects a broken one; SIGTERM drains a call in flight. */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,7 @@ struct inflight {
     kwc *c;
     int rc;
     size_t n;
+    atomic_bool done;
 };
 
 static void *batch_call(void *arg)
@@ -110,6 +112,7 @@ static void *batch_call(void *arg)
         sl[i] = 0;
     }
     f->rc = kwc_sign_batch(f->c, "rsa4096", KWC_SCHEME_RSA_PSS_SHA256, dp, dl, 32, sp, sl);
+    atomic_store(&f->done, true);
     for (int i = 0; i < 32; i++) {
         if (sl[i] == 512)
             f->n++;
@@ -117,6 +120,37 @@ static void *batch_call(void *arg)
             fprintf(stderr, "signature %d: %zu bytes\n", i, sl[i]);
     }
     return NULL;
+}
+
+static int test_slow_call_blocks_nobody(void)
+{
+    struct inflight f = {0};
+    pthread_t th;
+    kwc *fast = NULL;
+    char v[32];
+    bool overtook = false;
+    int ok;
+
+    /* While one caller waits on a slow key operation, another caller's
+     * calls are served (workers share one completion queue). */
+    if (!TEST_rc(kwc_connect(T.sock, &f.c), KWC_OK) ||
+        !TEST_rc(kwc_connect(T.sock, &fast), KWC_OK) ||
+        !TEST_rc(kwc_version(f.c, v, sizeof(v), NULL), KWC_OK) ||
+        !TEST_rc(kwc_version(fast, v, sizeof(v), NULL), KWC_OK) ||
+        !TEST_rc(pthread_create(&th, NULL, batch_call, &f), 0)) {
+        kwc_free(f.c);
+        kwc_free(fast);
+        return 0;
+    }
+    sleep_ms(20);
+    for (int i = 0; i < 5; i++)
+        ok = TEST_rc(kwc_version(fast, v, sizeof(v), NULL), KWC_OK);
+    overtook = !atomic_load(&f.done);
+    pthread_join(th, NULL);
+    ok = ok && TEST_rc(f.rc, KWC_OK) && TEST_true(overtook);
+    kwc_free(f.c);
+    kwc_free(fast);
+    return ok;
 }
 
 static int test_sigterm_drains(void)
@@ -139,7 +173,7 @@ static int test_sigterm_drains(void)
     ok = TEST_rc(f.rc, KWC_OK) && TEST_int_eq(f.n, 32);
     /* The call was in flight: its audit line follows "stopping". */
     ok = ok && TEST_rc(kwt_sh(&T, "grep -n -e stopping -e 'op=SignBatch' $KW_DIR/keywardd.log | "
-                              "head -n 1 | grep -q stopping"), 0);
+                              "tail -n 2 | head -n 1 | grep -q stopping"), 0);
     ok = TEST_rc(kwt_stop(&T), 0) && ok;
     /* The socket is gone; new clients get UNAVAILABLE. */
     ok = ok && TEST_int_ne(stat(T.sock, &sb), 0) &&
@@ -159,6 +193,7 @@ int main(int argc, char **argv)
     }
     ADD_TEST(test_reload_good);
     ADD_TEST(test_reload_broken);
+    ADD_TEST(test_slow_call_blocks_nobody);
     ADD_TEST(test_sigterm_drains);
     rc = tu_run(argc, argv);
     kwc_free(C);
