@@ -359,8 +359,8 @@ static int parse_globals(const config_t *cf, struct svc_config *cfg, char *err,
         struct {
             const char *name;
             unsigned long long min, max;
-        } f[] = {{"max", 1, 1u << 20},
-                 {"max_per_uid", 1, 1u << 20},
+        } f[] = {{"max", 1, 8192}, /* the secure heap holds 8192 */
+                 {"max_per_uid", 1, 8192},
                  {"lifetime", 1, 7 * 86400},
                  {"idle_timeout", 1, 7 * 86400},
                  {"max_seals", 1, 1ull << 23},

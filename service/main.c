@@ -14,7 +14,9 @@
 
 #include "svc.h"
 
-#define SECURE_HEAP_SIZE (1u << 20)
+/* Room for the session keys of sessions.max (8192) sessions, 128 bytes
+ * each, with OpenSSL's own secure allocations beside them. */
+#define SECURE_HEAP_SIZE (2u << 20)
 
 static void usage(FILE *f)
 {
