@@ -130,12 +130,16 @@ int svc_op_decapsulate(struct svc_call *c, const void *req, void *resp)
         return rc;
     pc = EVP_PKEY_CTX_new_from_pkey(c->cfg->libctx, k->pkey, NULL);
     if (pc == NULL || EVP_PKEY_decapsulate_init(pc, NULL) != 1 ||
-        EVP_PKEY_CTX_set_kem_op(pc, kem_op(k->pkey)) != 1 ||
-        EVP_PKEY_decapsulate(pc, NULL, &slen, q->ciphertext.bytes,
+        EVP_PKEY_CTX_set_kem_op(pc, kem_op(k->pkey)) != 1) {
+        rc = svc_fail_ossl(c, SVC_UNIMPLEMENTED,
+                           "no KEM for this key type in the configured "
+                           "providers");
+        goto out;
+    }
+    if (EVP_PKEY_decapsulate(pc, NULL, &slen, q->ciphertext.bytes,
                              q->ciphertext.size) != 1) {
         rc = svc_fail_ossl(c, SVC_INVALID_ARGUMENT,
-                           "cannot decapsulate with this key (wrong ciphertext "
-                           "length, or no KEM for the key type)");
+                           "cannot decapsulate this ciphertext with this key");
         goto out;
     }
     if (slen > sizeof(secret)) {

@@ -342,6 +342,26 @@ static bool gcm_open(const uint8_t key[32], const uint8_t iv[12], uint64_t seq,
     return ok;
 }
 
+static int test_kem_ec_needs_provider(void)
+{
+    /* OpenSSL 3.0's default provider has no EC KEM (DHKEM comes with the
+     * Keyward provider): a clear UNIMPLEMENTED, for both directions. */
+    EVP_PKEY *peer = load_pem("peer.pem", true);
+    unsigned char *der = NULL;
+    uint8_t ct[1024], h[16];
+    size_t ctlen;
+    int dlen = i2d_PUBKEY(peer, &der), ok;
+    ok = TEST_int_gt(dlen, 0) &&
+         TEST_rc(kwc_encapsulate(C, der, (size_t)dlen, 0, 0, ct, &ctlen, h), KWC_UNIMPLEMENTED) &&
+         TEST_rc(kwc_decapsulate(C, "ec256", ct, 65, 0, 0, h), KWC_UNIMPLEMENTED) &&
+         TEST_true(strstr(kwc_error(C), "no KEM") != NULL) &&
+         /* A truncated RSA ciphertext is the caller's mistake. */
+         TEST_rc(kwc_decapsulate(C, "rsa2048", ct, 100, 0, 0, h), KWC_INVALID_ARGUMENT);
+    OPENSSL_free(der);
+    EVP_PKEY_free(peer);
+    return ok;
+}
+
 static int test_ecdh_schedule(void)
 {
     EVP_PKEY *peer = load_pem("peer.pem", true), *ours = load_pem("ec256-pub.pem", false);
@@ -478,6 +498,7 @@ int main(int argc, char **argv)
     ADD_TEST(test_verify_spki_and_batch);
     ADD_TEST(test_random);
     ADD_TEST(test_kem_rsa_sessions);
+    ADD_TEST(test_kem_ec_needs_provider);
     ADD_TEST(test_ecdh_schedule);
     ADD_TEST(test_session_lifecycle);
     ADD_TEST(test_metrics);
