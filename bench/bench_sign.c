@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* bench_sign.c: signatures per second through keywardd (unary, batch, empty-call floor) against the same key via EVP in-process. */
+/* bench_sign.c: signatures per second through keywardd (unary, batch,
+ * empty-call floor) against the same key via EVP in-process. */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,7 +25,8 @@
 
 enum mode { M_EVP, M_UNARY, M_BATCH, M_EMPTY };
 static const char *const mode_names[] = {"in-process EVP", "keywardd Sign",
-                                         "keywardd SignBatch(32)", "keywardd empty call"};
+                                         "keywardd SignBatch(32)",
+                                         "keywardd empty call"};
 
 static struct {
     const char *sock, *key, *uri, *openssl_conf, *pin_file;
@@ -68,7 +70,8 @@ static double server_cpu(void)
     if (p == NULL || (p = strrchr(buf, ')')) == NULL)
         return 0;
     /* Fields after ")": state is field 3; utime 14, stime 15. */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+               &ut, &st) != 2)
         return 0;
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -77,7 +80,8 @@ static int evp_sign_once(EVP_PKEY_CTX *pc)
 {
     uint8_t sig[1024];
     size_t siglen = sizeof(sig);
-    return EVP_PKEY_sign(pc, sig, &siglen, digest, sizeof(digest)) == 1 ? 0 : -1;
+    return EVP_PKEY_sign(pc, sig, &siglen, digest, sizeof(digest)) == 1 ? 0
+                                                                        : -1;
 }
 
 static void *worker(void *arg)
@@ -121,7 +125,8 @@ static void *worker(void *arg)
             done++;
             break;
         case M_BATCH:
-            rc = kwc_sign_batch(c, opt.key, KWC_SCHEME_DEFAULT, dp, dl, BATCH, sp, sl);
+            rc = kwc_sign_batch(c, opt.key, KWC_SCHEME_DEFAULT, dp, dl, BATCH,
+                                sp, sl);
             done += BATCH;
             break;
         default:
@@ -153,8 +158,9 @@ static int run(enum mode m, int threads, struct result *r)
     pthread_t th[16];
     double t0, t1, c0, c1, s0, s1;
     long total = 0;
-    struct timespec ts = {.tv_sec = (time_t)opt.seconds,
-                          .tv_nsec = (long)((opt.seconds - (double)(time_t)opt.seconds) * 1e9)};
+    struct timespec ts = {
+        .tv_sec = (time_t)opt.seconds,
+        .tv_nsec = (long)((opt.seconds - (double)(time_t)opt.seconds) * 1e9)};
 
     atomic_store(&stop, false);
     t0 = now();
@@ -200,13 +206,15 @@ static int load_key(void)
     UI_METHOD *ui = UI_UTIL_wrap_read_pem_callback(pin_cb, 0);
     OSSL_STORE_CTX *sc;
     libctx = OSSL_LIB_CTX_new();
-    if (opt.openssl_conf != NULL && !OSSL_LIB_CTX_load_config(libctx, opt.openssl_conf))
+    if (opt.openssl_conf != NULL &&
+        !OSSL_LIB_CTX_load_config(libctx, opt.openssl_conf))
         return -1;
     sc = OSSL_STORE_open_ex(opt.uri, libctx, NULL, opt.pin_file ? ui : NULL,
                             (void *)opt.pin_file, NULL, NULL, NULL);
     while (sc != NULL && pkey == NULL && !OSSL_STORE_eof(sc)) {
         OSSL_STORE_INFO *info = OSSL_STORE_load(sc);
-        if (info != NULL && OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
+        if (info != NULL &&
+            OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
             pkey = OSSL_STORE_INFO_get1_PKEY(info);
         OSSL_STORE_INFO_free(info);
     }
@@ -217,10 +225,14 @@ static int load_key(void)
 
 static void usage(void)
 {
-    fputs("Usage: bench_sign --socket SOCK --key NAME --uri URI [--server-pid PID]\n"
-          "                  [--openssl-conf FILE] [--pin-file FILE] [--seconds S]\n"
-          "Signs a SHA-256 digest with key NAME through keywardd at SOCK (1, 2, 8\n"
-          "clients; unary and 32-per-call batch; an empty call for the floor) and\n"
+    fputs("Usage: bench_sign --socket SOCK --key NAME --uri URI [--server-pid "
+          "PID]\n"
+          "                  [--openssl-conf FILE] [--pin-file FILE] "
+          "[--seconds S]\n"
+          "Signs a SHA-256 digest with key NAME through keywardd at SOCK (1, "
+          "2, 8\n"
+          "clients; unary and 32-per-call batch; an empty call for the floor) "
+          "and\n"
           "with the same key loaded in-process from URI (OSSL_STORE + EVP).\n"
           "--server-pid lets it report keywardd's CPU per call.\n",
           stderr);
@@ -229,23 +241,40 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"socket", 1, NULL, 's'}, {"key", 1, NULL, 'k'},          {"uri", 1, NULL, 'u'},
-        {"server-pid", 1, NULL, 'p'}, {"openssl-conf", 1, NULL, 'c'},
-        {"pin-file", 1, NULL, 'P'}, {"seconds", 1, NULL, 't'},    {NULL, 0, NULL, 0}};
+        {"socket", 1, NULL, 's'},       {"key", 1, NULL, 'k'},
+        {"uri", 1, NULL, 'u'},          {"server-pid", 1, NULL, 'p'},
+        {"openssl-conf", 1, NULL, 'c'}, {"pin-file", 1, NULL, 'P'},
+        {"seconds", 1, NULL, 't'},      {NULL, 0, NULL, 0}};
     static const int clients[] = {1, 2, 8};
     struct result base, r;
     int o;
 
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (o) {
-        case 's': opt.sock = optarg; break;
-        case 'k': opt.key = optarg; break;
-        case 'u': opt.uri = optarg; break;
-        case 'p': opt.server = (pid_t)atoi(optarg); break;
-        case 'c': opt.openssl_conf = optarg; break;
-        case 'P': opt.pin_file = optarg; break;
-        case 't': opt.seconds = atof(optarg); break;
-        default: usage(); return 2;
+        case 's':
+            opt.sock = optarg;
+            break;
+        case 'k':
+            opt.key = optarg;
+            break;
+        case 'u':
+            opt.uri = optarg;
+            break;
+        case 'p':
+            opt.server = (pid_t)atoi(optarg);
+            break;
+        case 'c':
+            opt.openssl_conf = optarg;
+            break;
+        case 'P':
+            opt.pin_file = optarg;
+            break;
+        case 't':
+            opt.seconds = atof(optarg);
+            break;
+        default:
+            usage();
+            return 2;
         }
     }
     if (opt.sock == NULL || opt.key == NULL || opt.uri == NULL) {
@@ -258,8 +287,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot load %s in-process\n", opt.uri);
         return 1;
     }
-    printf("key %s (%s), %.1f s per row, %ld CPUs\n", opt.key, opt.uri, opt.seconds,
-           sysconf(_SC_NPROCESSORS_ONLN));
+    printf("key %s (%s), %.1f s per row, %ld CPUs\n", opt.key, opt.uri,
+           opt.seconds, sysconf(_SC_NPROCESSORS_ONLN));
     printf("%-24s %7s %12s %9s %12s %12s\n", "path", "clients", "ops/s",
            "vs EVP-1", "client_us", "server_us");
     if (run(M_EVP, 1, &base) != 0)

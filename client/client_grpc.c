@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* client_grpc.c: the client library's transport: one gRPC channel per kwc, unary calls over the unix socket. */
+/* client_grpc.c: the client library's transport: one gRPC channel per kwc,
+ * unary calls over the unix socket. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +69,8 @@ int kwc_connect(const char *socket_path, kwc **out)
     args[1].value.integer = MAX_MESSAGE;
     args[2].type = GRPC_ARG_INTEGER;
     args[2].key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
-    args[2].value.integer = 4 * 1024 * 1024; /* keywardd enforces its own bound */
+    args[2].value.integer =
+        4 * 1024 * 1024; /* keywardd enforces its own bound */
     creds = grpc_insecure_credentials_create();
     c->channel = grpc_channel_create(target, creds, &cargs);
     grpc_channel_credentials_release(creds);
@@ -90,9 +92,8 @@ void kwc_free(kwc *c)
         grpc_channel_destroy(c->channel);
     if (c->cq != NULL) {
         grpc_completion_queue_shutdown(c->cq);
-        while (grpc_completion_queue_pluck(c->cq, NULL,
-                                           gpr_inf_future(GPR_CLOCK_REALTIME),
-                                           NULL)
+        while (grpc_completion_queue_pluck(
+                   c->cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
                    .type != GRPC_QUEUE_SHUTDOWN)
             ;
         grpc_completion_queue_destroy(c->cq);
@@ -111,9 +112,9 @@ int kwc_call_raw(kwc *c, const char *method, const uint8_t *req, size_t reqlen,
     grpc_metadata_array initial, trailing;
     grpc_status_code status = GRPC_STATUS_UNKNOWN;
     grpc_slice details = grpc_empty_slice();
-    gpr_timespec deadline = gpr_time_add(
-        gpr_now(GPR_CLOCK_REALTIME),
-        gpr_time_from_millis(c->timeout_ms, GPR_TIMESPAN));
+    gpr_timespec deadline =
+        gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                     gpr_time_from_millis(c->timeout_ms, GPR_TIMESPAN));
     grpc_op ops[6];
     grpc_call *call;
     grpc_event ev;
@@ -145,8 +146,8 @@ int kwc_call_raw(kwc *c, const char *method, const uint8_t *req, size_t reqlen,
         rc = KWC_INTERNAL;
         goto out;
     }
-    ev = grpc_completion_queue_pluck(c->cq, c, gpr_inf_future(GPR_CLOCK_REALTIME),
-                                     NULL);
+    ev = grpc_completion_queue_pluck(c->cq, c,
+                                     gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
     rc = (int)status;
     if (ev.type != GRPC_OP_COMPLETE) {
         kwc_set_error(c, "call did not complete");

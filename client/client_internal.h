@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* client_internal.h: between the client's transport (gRPC) and its typed calls (nanopb). */
+/* client_internal.h: between the client's transport (gRPC) and its typed calls
+ * (nanopb). */
 #ifndef KEYWARD_CLIENT_INTERNAL_H
 #define KEYWARD_CLIENT_INTERNAL_H
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* client_ops.c: the client library's typed calls: nanopb encoding of each keyward.v1 request and response. */
+/* client_ops.c: the client library's typed calls: nanopb encoding of each
+ * keyward.v1 request and response. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,8 @@ static int set_str(kwc *c, char *dst, size_t cap, const char *src,
                    const char *what)
 {
     if (src == NULL || strlen(src) >= cap) {
-        kwc_set_error(c, "%s must be set and shorter than %zu bytes", what, cap);
+        kwc_set_error(c, "%s must be set and shorter than %zu bytes", what,
+                      cap);
         return KWC_INVALID_ARGUMENT;
     }
     strcpy(dst, src);
@@ -114,7 +116,7 @@ int kwc_version(kwc *c, char *version, size_t len, unsigned *api_version)
 
 static const char *type_name(int t)
 {
-    static const char *const names[] = {"?", "EC", "RSA", "ED25519",
+    static const char *const names[] = {"?",     "EC",     "RSA", "ED25519",
                                         "ED448", "X25519", "X448"};
     return t >= 0 && t < 7 ? names[t] : "?";
 }
@@ -186,8 +188,10 @@ int kwc_public_key(kwc *c, const char *key, uint8_t **spki, size_t *spki_len,
     if (certs != NULL && r->certificates_count > 0) {
         *certs = calloc(r->certificates_count, sizeof(**certs));
         *cert_lens = calloc(r->certificates_count, sizeof(**cert_lens));
-        for (pb_size_t i = 0; *certs && *cert_lens && i < r->certificates_count; i++) {
-            (*certs)[i] = dup_bytes(r->certificates[i].bytes, r->certificates[i].size);
+        for (pb_size_t i = 0; *certs && *cert_lens && i < r->certificates_count;
+             i++) {
+            (*certs)[i] =
+                dup_bytes(r->certificates[i].bytes, r->certificates[i].size);
             (*cert_lens)[i] = r->certificates[i].size;
             *ncerts = i + 1u;
         }
@@ -291,7 +295,8 @@ int kwc_encapsulate(kwc *c, const uint8_t *peer_spki, size_t spki_len,
                     size_t *ctlen, uint8_t handle[KWC_HANDLE_LEN])
 {
     CALL_BEGIN(Encapsulate)
-    if ((rc = SET_BYTES(q->peer_spki, peer_spki, spki_len, "public key")) != KWC_OK)
+    if ((rc = SET_BYTES(q->peer_spki, peer_spki, spki_len, "public key")) !=
+        KWC_OK)
         goto out;
     q->aead = (keyward_v1_Aead)aead;
     q->role = (keyward_v1_Role)role;
@@ -319,13 +324,14 @@ int kwc_decapsulate(kwc *c, const char *key, const uint8_t *ct, size_t ctlen,
     CALL_END
 }
 
-int kwc_ecdh(kwc *c, const char *key, const uint8_t *peer_spki,
-             size_t spki_len, enum kwc_aead aead, enum kwc_role role,
+int kwc_ecdh(kwc *c, const char *key, const uint8_t *peer_spki, size_t spki_len,
+             enum kwc_aead aead, enum kwc_role role,
              uint8_t handle[KWC_HANDLE_LEN])
 {
     CALL_BEGIN(Ecdh)
     if ((rc = SET_STR(q->key, key, "key name")) != KWC_OK ||
-        (rc = SET_BYTES(q->peer_spki, peer_spki, spki_len, "public key")) != KWC_OK)
+        (rc = SET_BYTES(q->peer_spki, peer_spki, spki_len, "public key")) !=
+            KWC_OK)
         goto out;
     q->aead = (keyward_v1_Aead)aead;
     q->role = (keyward_v1_Role)role;
@@ -358,8 +364,8 @@ int kwc_seal(kwc *c, const uint8_t handle[KWC_HANDLE_LEN], const uint8_t *pt,
 }
 
 int kwc_open(kwc *c, const uint8_t handle[KWC_HANDLE_LEN], uint64_t seq,
-             const uint8_t *ct, size_t ctlen, const uint8_t *aad,
-             size_t aadlen, uint8_t *pt, size_t *ptlen, bool *rekey_advised)
+             const uint8_t *ct, size_t ctlen, const uint8_t *aad, size_t aadlen,
+             uint8_t *pt, size_t *ptlen, bool *rekey_advised)
 {
     CALL_BEGIN(Open)
     q->sequence = seq;
@@ -452,12 +458,14 @@ int kwc_metrics(kwc *c, struct kwc_metrics *m)
         snprintf(d->method, sizeof(d->method), "%s", r->methods[i].method);
         d->calls = r->methods[i].calls;
         d->errors = r->methods[i].errors;
-        for (pb_size_t b = 0; b < r->methods[i].latency_buckets_count &&
-                              b < KWC_METRIC_BUCKETS; b++)
+        for (pb_size_t b = 0;
+             b < r->methods[i].latency_buckets_count && b < KWC_METRIC_BUCKETS;
+             b++)
             d->buckets[d->nbuckets++] = r->methods[i].latency_buckets[b];
         m->nmethods++;
     }
-    for (pb_size_t b = 0; b < r->bucket_bounds_us_count && b < KWC_METRIC_BUCKETS; b++)
+    for (pb_size_t b = 0;
+         b < r->bucket_bounds_us_count && b < KWC_METRIC_BUCKETS; b++)
         m->bounds_us[m->nbounds++] = r->bucket_bounds_us[b];
     m->sessions_open = r->sessions_open;
     m->uptime_seconds = r->uptime_seconds;

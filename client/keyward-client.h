@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* keyward-client.h: the C client library of keywardd (plain C; hides gRPC and protobuf). */
+/* keyward-client.h: the C client library of keywardd (plain C; hides gRPC and
+ * protobuf). */
 #ifndef KEYWARD_CLIENT_H
 #define KEYWARD_CLIENT_H
 
@@ -19,29 +20,43 @@ enum kwc_status {
     KWC_DEADLINE_EXCEEDED = 4,
     KWC_NOT_FOUND = 5,
     KWC_PERMISSION_DENIED = 7,
-    KWC_RESOURCE_EXHAUSTED = 8, /* sessions: a usage limit; call kwc_rekey */
-    KWC_FAILED_PRECONDITION = 9,/* sessions: exhausted; establish a new one */
+    KWC_RESOURCE_EXHAUSTED = 8,  /* sessions: a usage limit; call kwc_rekey */
+    KWC_FAILED_PRECONDITION = 9, /* sessions: exhausted; establish a new one */
     KWC_UNIMPLEMENTED = 12,
     KWC_INTERNAL = 13,
-    KWC_UNAVAILABLE = 14,       /* also: cannot reach keywardd */
+    KWC_UNAVAILABLE = 14, /* also: cannot reach keywardd */
     KWC_UNAUTHENTICATED = 16,
 };
 
 /* Values of keyward.v1.SignatureScheme, Aead and Role. */
 enum kwc_scheme {
     KWC_SCHEME_DEFAULT = 0,
-    KWC_SCHEME_ECDSA_SHA256 = 1, KWC_SCHEME_ECDSA_SHA384 = 2,
-    KWC_SCHEME_ECDSA_SHA512 = 3, KWC_SCHEME_ED25519 = 4, KWC_SCHEME_ED448 = 5,
-    KWC_SCHEME_RSA_PKCS1_SHA256 = 6, KWC_SCHEME_RSA_PKCS1_SHA384 = 7,
-    KWC_SCHEME_RSA_PKCS1_SHA512 = 8, KWC_SCHEME_RSA_PSS_SHA256 = 9,
-    KWC_SCHEME_RSA_PSS_SHA384 = 10, KWC_SCHEME_RSA_PSS_SHA512 = 11,
+    KWC_SCHEME_ECDSA_SHA256 = 1,
+    KWC_SCHEME_ECDSA_SHA384 = 2,
+    KWC_SCHEME_ECDSA_SHA512 = 3,
+    KWC_SCHEME_ED25519 = 4,
+    KWC_SCHEME_ED448 = 5,
+    KWC_SCHEME_RSA_PKCS1_SHA256 = 6,
+    KWC_SCHEME_RSA_PKCS1_SHA384 = 7,
+    KWC_SCHEME_RSA_PKCS1_SHA512 = 8,
+    KWC_SCHEME_RSA_PSS_SHA256 = 9,
+    KWC_SCHEME_RSA_PSS_SHA384 = 10,
+    KWC_SCHEME_RSA_PSS_SHA512 = 11,
 };
-enum kwc_aead { KWC_AEAD_DEFAULT = 0, KWC_AEAD_AES_256_GCM = 1, KWC_AEAD_AES_128_GCM = 2 };
-enum kwc_role { KWC_ROLE_DEFAULT = 0, KWC_ROLE_INITIATOR = 1, KWC_ROLE_RESPONDER = 2 };
+enum kwc_aead {
+    KWC_AEAD_DEFAULT = 0,
+    KWC_AEAD_AES_256_GCM = 1,
+    KWC_AEAD_AES_128_GCM = 2
+};
+enum kwc_role {
+    KWC_ROLE_DEFAULT = 0,
+    KWC_ROLE_INITIATOR = 1,
+    KWC_ROLE_RESPONDER = 2
+};
 
-#define KWC_HANDLE_LEN 16
-#define KWC_TAG_LEN 16
-#define KWC_MAX_SIGNATURE 1024
+#define KWC_HANDLE_LEN     16
+#define KWC_TAG_LEN        16
+#define KWC_MAX_SIGNATURE  1024
 #define KWC_DEFAULT_SOCKET "/run/keyward/keywardd.sock"
 
 typedef struct kwc kwc;
@@ -60,16 +75,16 @@ void kwc_set_timeout_ms(kwc *c, unsigned ms);
 int kwc_version(kwc *c, char *version, size_t len, unsigned *api_version);
 
 /* Operation bits in kwc_key_info.ops (keyward.v1.Operation). */
-#define KWC_OP_SIGN (1u << 1)
-#define KWC_OP_VERIFY (1u << 2)
+#define KWC_OP_SIGN        (1u << 1)
+#define KWC_OP_VERIFY      (1u << 2)
 #define KWC_OP_DECAPSULATE (1u << 3)
-#define KWC_OP_ECDH (1u << 4)
-#define KWC_OP_EXPORT (1u << 5)
-#define KWC_OP_PUBLIC (1u << 6)
+#define KWC_OP_ECDH        (1u << 4)
+#define KWC_OP_EXPORT      (1u << 5)
+#define KWC_OP_PUBLIC      (1u << 6)
 
 struct kwc_key_info {
     char name[64];
-    int type;       /* keyward.v1.KeyType */
+    int type;              /* keyward.v1.KeyType */
     const char *type_name; /* "EC", "RSA", "ED25519", ... */
     unsigned bits;
     char group[32]; /* "P-256" for EC keys */
@@ -109,18 +124,19 @@ int kwc_encapsulate(kwc *c, const uint8_t *peer_spki, size_t spki_len,
 int kwc_decapsulate(kwc *c, const char *key, const uint8_t *ct, size_t ctlen,
                     enum kwc_aead aead, enum kwc_role role,
                     uint8_t handle[KWC_HANDLE_LEN]);
-int kwc_ecdh(kwc *c, const char *key, const uint8_t *peer_spki,
-             size_t spki_len, enum kwc_aead aead, enum kwc_role role,
+int kwc_ecdh(kwc *c, const char *key, const uint8_t *peer_spki, size_t spki_len,
+             enum kwc_aead aead, enum kwc_role role,
              uint8_t handle[KWC_HANDLE_LEN]);
 
 /* ct has room for ptlen + KWC_TAG_LEN. rekey_advised may be NULL. */
 int kwc_seal(kwc *c, const uint8_t handle[KWC_HANDLE_LEN], const uint8_t *pt,
              size_t ptlen, const uint8_t *aad, size_t aadlen, uint8_t *ct,
-             size_t *ctlen, uint64_t *seq, uint32_t *epoch, bool *rekey_advised);
+             size_t *ctlen, uint64_t *seq, uint32_t *epoch,
+             bool *rekey_advised);
 /* pt has room for ctlen - KWC_TAG_LEN. */
 int kwc_open(kwc *c, const uint8_t handle[KWC_HANDLE_LEN], uint64_t seq,
-             const uint8_t *ct, size_t ctlen, const uint8_t *aad,
-             size_t aadlen, uint8_t *pt, size_t *ptlen, bool *rekey_advised);
+             const uint8_t *ct, size_t ctlen, const uint8_t *aad, size_t aadlen,
+             uint8_t *pt, size_t *ptlen, bool *rekey_advised);
 int kwc_derive(kwc *c, const uint8_t handle[KWC_HANDLE_LEN], const char *label,
                enum kwc_aead aead, uint8_t child[KWC_HANDLE_LEN]);
 int kwc_rekey(kwc *c, const uint8_t handle[KWC_HANDLE_LEN], uint32_t *epoch);

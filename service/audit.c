@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* audit.c: one audit line per operation (stderr or the journal), and service log lines. */
+/* audit.c: one audit line per operation (stderr or the journal), and service
+ * log lines. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -9,10 +10,23 @@
 #include "svc.h"
 
 static const char *const status_names[] = {
-    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-    "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
 };
 
 const char *svc_status_name(int status)
@@ -41,16 +55,15 @@ void svc_audit(enum svc_audit_mode mode, const struct svc_caller *who,
     if (key == NULL)
         key = "-";
     if (mode == SVC_AUDIT_JOURNAL) {
-        sd_journal_send("MESSAGE=keyward audit uid=%u pid=%d op=%s key=%s "
-                        "result=%s latency_us=%llu",
-                        (unsigned)who->uid, (int)who->pid, op, key,
-                        svc_status_name(status), (unsigned long long)usec,
-                        "SYSLOG_IDENTIFIER=keywardd", "KEYWARD_AUDIT=1",
-                        "KEYWARD_UID=%u", (unsigned)who->uid,
-                        "KEYWARD_PID=%d", (int)who->pid, "KEYWARD_OP=%s", op,
-                        "KEYWARD_KEY=%s", key, "KEYWARD_RESULT=%s",
-                        svc_status_name(status), "KEYWARD_LATENCY_US=%llu",
-                        (unsigned long long)usec, NULL);
+        sd_journal_send(
+            "MESSAGE=keyward audit uid=%u pid=%d op=%s key=%s "
+            "result=%s latency_us=%llu",
+            (unsigned)who->uid, (int)who->pid, op, key, svc_status_name(status),
+            (unsigned long long)usec, "SYSLOG_IDENTIFIER=keywardd",
+            "KEYWARD_AUDIT=1", "KEYWARD_UID=%u", (unsigned)who->uid,
+            "KEYWARD_PID=%d", (int)who->pid, "KEYWARD_OP=%s", op,
+            "KEYWARD_KEY=%s", key, "KEYWARD_RESULT=%s", svc_status_name(status),
+            "KEYWARD_LATENCY_US=%llu", (unsigned long long)usec, NULL);
         return;
     }
     clock_gettime(CLOCK_REALTIME, &ts);

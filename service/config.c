@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* config.c: parses keywardd's configuration file (libconfig) into struct svc_config. */
+/* config.c: parses keywardd's configuration file (libconfig) into struct
+ * svc_config. */
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -101,8 +102,8 @@ static int resolve_id(const config_setting_t *e, bool group, unsigned *out,
             return 0;
         }
     }
-    return cfg_error(err, errlen, e, "unknown %s '%s'", group ? "group" : "user",
-                     name);
+    return cfg_error(err, errlen, e, "unknown %s '%s'",
+                     group ? "group" : "user", name);
 }
 
 static int get_ids(const config_setting_t *s, const char *name, bool group,
@@ -187,14 +188,15 @@ static int parse_tokens(const config_t *cf, struct svc_config *cfg,
 }
 
 static int parse_keys(const config_t *cf, struct svc_config *cfg,
-                      char *const *tok_pins, char ***pin_files, char ***cert_uris, char *err,
-                      size_t errlen)
+                      char *const *tok_pins, char ***pin_files,
+                      char ***cert_uris, char *err, size_t errlen)
 {
     const config_setting_t *l = config_lookup(cf, "keys");
     int n;
     if (l == NULL || !config_setting_is_list(l))
-        return cfg_error(err, errlen, l,
-                         "'keys' must be a list ( { name = ...; uri = ...; } )");
+        return cfg_error(
+            err, errlen, l,
+            "'keys' must be a list ( { name = ...; uri = ...; } )");
     n = config_setting_length(l);
     cfg->keys = calloc((size_t)n + 1, sizeof(*cfg->keys));
     *pin_files = calloc((size_t)n + 1, sizeof(**pin_files));
@@ -251,13 +253,14 @@ static int parse_policy(const config_t *cf, struct svc_config *cfg, char *err,
     for (int i = 0; i < n; i++) {
         const config_setting_t *r = config_setting_get_elem(l, (unsigned)i);
         const config_setting_t *keys = config_setting_get_member(r, "keys");
-        const config_setting_t *ops = config_setting_get_member(r, "operations");
+        const config_setting_t *ops =
+            config_setting_get_member(r, "operations");
         struct svc_rule *rule = &cfg->rules[i];
         cfg->nrules++;
         if (parse_idset(r, &rule->who, err, errlen) < 0)
             return -1;
-        if (keys == NULL || !config_setting_is_aggregate(keys) ||
-            ops == NULL || !config_setting_is_aggregate(ops))
+        if (keys == NULL || !config_setting_is_aggregate(keys) || ops == NULL ||
+            !config_setting_is_aggregate(ops))
             return cfg_error(err, errlen, r,
                              "a rule needs 'keys' and 'operations' lists");
         rule->keys = calloc((size_t)config_setting_length(keys) + 1,
@@ -317,7 +320,8 @@ static int parse_globals(const config_t *cf, struct svc_config *cfg, char *err,
         get_str(sock, "mode", false, &mode, err, errlen) < 0)
         return -1;
     if (strlen(cfg->socket_path) >= 108)
-        return cfg_error(err, errlen, sock, "socket path longer than 107 bytes");
+        return cfg_error(err, errlen, sock,
+                         "socket path longer than 107 bytes");
     if (mode != NULL) {
         char *end;
         unsigned long m = strtoul(mode, &end, 8);
@@ -347,8 +351,9 @@ static int parse_globals(const config_t *cf, struct svc_config *cfg, char *err,
             cfg->audit = SVC_AUDIT_NONE;
         else if (strcmp(audit, "stderr") != 0) {
             free(audit);
-            return cfg_error(err, errlen, root,
-                             "audit must be \"stderr\", \"journal\" or \"none\"");
+            return cfg_error(
+                err, errlen, root,
+                "audit must be \"stderr\", \"journal\" or \"none\"");
         }
         free(audit);
     }
@@ -367,8 +372,9 @@ static int parse_globals(const config_t *cf, struct svc_config *cfg, char *err,
                  {"max_open_failures", 1, 1ull << 36},
                  {"max_message", 1, 16384}};
         unsigned long long vals[] = {
-            lim->max_sessions, lim->max_sessions_per_uid, lim->lifetime_s,
-            lim->idle_timeout_s, lim->max_seals, lim->max_open_failures,
+            lim->max_sessions, lim->max_sessions_per_uid,
+            lim->lifetime_s,   lim->idle_timeout_s,
+            lim->max_seals,    lim->max_open_failures,
             lim->max_message};
         for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
             if (get_uint(sess, f[i].name, f[i].min, f[i].max, &vals[i], err,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* config_internal.h: shared between the config parser and the provider/key loader. */
+/* config_internal.h: shared between the config parser and the provider/key
+ * loader. */
 #ifndef KEYWARD_CONFIG_INTERNAL_H
 #define KEYWARD_CONFIG_INTERNAL_H
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* config_keys.c: starts the configured providers in a private library context and loads keys through OSSL_STORE. */
+/* config_keys.c: starts the configured providers in a private library context
+ * and loads keys through OSSL_STORE. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,15 +76,17 @@ static int providers_from_list(const config_setting_t *l,
     if (text == NULL)
         return cfg_error(err, errlen, l, "out of memory");
     text[0] = '\0';
-    if (append(&text, &len, &cap, "kw = kw_init\n[kw_init]\nproviders = "
-                                  "kw_providers\n[kw_providers]\n") < 0)
+    if (append(&text, &len, &cap,
+               "kw = kw_init\n[kw_init]\nproviders = "
+               "kw_providers\n[kw_providers]\n") < 0)
         goto out;
     for (int i = 0; i < n; i++) {
         const config_setting_t *p = config_setting_get_elem(l, (unsigned)i);
         const char *name = NULL;
         if (!config_setting_lookup_string(p, "name", &name) ||
             strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                         "0123456789_-.") != strlen(name) || *name == '\0') {
+                         "0123456789_-.") != strlen(name) ||
+            *name == '\0') {
             rc = cfg_error(err, errlen, p,
                            "a provider needs a name of letters, digits, '_', "
                            "'-' or '.'");
@@ -100,14 +103,17 @@ static int providers_from_list(const config_setting_t *l,
             goto out;
         if (config_setting_lookup_string(p, "module", &module)) {
             if (!conf_value_ok(module)) {
-                rc = cfg_error(err, errlen, p, "unsupported character in module");
+                rc = cfg_error(err, errlen, p,
+                               "unsupported character in module");
                 goto out;
             }
             if (append(&text, &len, &cap, "module = %s\n", module) < 0)
                 goto out;
         }
-        for (int j = 0; params != NULL && j < config_setting_length(params); j++) {
-            const config_setting_t *kv = config_setting_get_elem(params, (unsigned)j);
+        for (int j = 0; params != NULL && j < config_setting_length(params);
+             j++) {
+            const config_setting_t *kv =
+                config_setting_get_elem(params, (unsigned)j);
             const char *v = config_setting_get_string(kv);
             const char *k = config_setting_name(kv);
             if (v == NULL || k == NULL || !conf_value_ok(v)) {
@@ -166,7 +172,8 @@ int cfg_providers_load(const config_t *cf, struct svc_config *cfg, char *err,
     if (config_lookup_string(cf, "openssl_conf", &cnf) &&
         !OSSL_LIB_CTX_load_config(cfg->libctx, cnf))
         return cfg_error(err, errlen, config_lookup(cf, "openssl_conf"),
-                         "cannot load %s: %s", cnf, ossl_reason(why, sizeof(why)));
+                         "cannot load %s: %s", cnf,
+                         ossl_reason(why, sizeof(why)));
     if (l != NULL) {
         if (!config_setting_is_list(l))
             return cfg_error(err, errlen, l,
@@ -221,8 +228,8 @@ static int store_load(struct svc_config *cfg, struct svc_key *key,
     int npriv = 0, rc = -1;
     char why[256];
 
-    sc = OSSL_STORE_open_ex(uri, cfg->libctx, NULL, ui, (void *)pin, NULL,
-                            NULL, NULL);
+    sc = OSSL_STORE_open_ex(uri, cfg->libctx, NULL, ui, (void *)pin, NULL, NULL,
+                            NULL);
     if (sc == NULL) {
         cfg_error(err, errlen, NULL, "key '%s': cannot open %s: %s", key->name,
                   uri, ossl_reason(why, sizeof(why)));
@@ -270,7 +277,8 @@ static int store_load(struct svc_config *cfg, struct svc_key *key,
     if (npriv > 1) {
         cfg_error(err, errlen, NULL,
                   "key '%s': %s matches %d private keys; name one (add id= or "
-                  "object=)", key->name, uri, npriv);
+                  "object=)",
+                  key->name, uri, npriv);
         goto out;
     }
     if (priv == NULL && pub == NULL) {
@@ -302,7 +310,8 @@ static int load_one(struct svc_config *cfg, struct svc_key *key,
     unsigned char *der = NULL;
     int rc = -1, dlen;
 
-    if (pin_file != NULL && read_pin(pin_file, pin, sizeof(pin), err, errlen) < 0)
+    if (pin_file != NULL &&
+        read_pin(pin_file, pin, sizeof(pin), err, errlen) < 0)
         goto out;
     if (store_load(cfg, key, key->uri, pin_file ? pin : NULL, false, err,
                    errlen) < 0)
@@ -326,11 +335,13 @@ static int load_one(struct svc_config *cfg, struct svc_key *key,
             goto out;
         p = key->certs[0];
         leaf = d2i_X509(NULL, &p, (long)key->cert_lens[0]);
-        if (leaf == NULL || EVP_PKEY_eq(X509_get0_pubkey(leaf), key->pkey) != 1) {
+        if (leaf == NULL ||
+            EVP_PKEY_eq(X509_get0_pubkey(leaf), key->pkey) != 1) {
             X509_free(leaf);
-            cfg_error(err, errlen, NULL,
-                      "key '%s': the first certificate of %s is not for this key",
-                      key->name, cert_uri);
+            cfg_error(
+                err, errlen, NULL,
+                "key '%s': the first certificate of %s is not for this key",
+                key->name, cert_uri);
             goto out;
         }
         X509_free(leaf);

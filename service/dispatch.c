@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* dispatch.c: the method table; decodes a request, runs its handler, encodes the response, audits and counts. */
+/* dispatch.c: the method table; decodes a request, runs its handler, encodes
+ * the response, audits and counts. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +15,13 @@
 #include "svc.h"
 
 #define M(name, fn)                                                            \
-    {#name, "/keyward.v1.Keyward/" #name, keyward_v1_##name##Request_fields,  \
-     keyward_v1_##name##Response_fields, sizeof(keyward_v1_##name##Request),  \
-     sizeof(keyward_v1_##name##Response), fn}
+    {                                                                          \
+#name, "/keyward.v1.Keyward/" #name,                                   \
+            keyward_v1_##name##Request_fields,                                 \
+            keyward_v1_##name##Response_fields,                                \
+            sizeof(keyward_v1_##name##Request),                                \
+            sizeof(keyward_v1_##name##Response), fn                            \
+    }
 
 const struct svc_method svc_methods[] = {
     M(GetVersion, svc_op_get_version),
@@ -85,7 +90,8 @@ int svc_key_for(struct svc_call *c, const char *name, unsigned op,
     if (!(ops & op))
         return svc_fail(c, SVC_PERMISSION_DENIED,
                         "policy does not allow this operation on key '%s' "
-                        "for uid %u", name, (unsigned)c->who->uid);
+                        "for uid %u",
+                        name, (unsigned)c->who->uid);
     *key = k;
     return SVC_OK;
 }
@@ -111,8 +117,8 @@ static int encode(const struct svc_method *m, const void *resp, uint8_t **out,
 }
 
 int svc_dispatch(struct svc_state *st, size_t m, const struct svc_caller *who,
-                 const uint8_t *in, size_t inlen, uint8_t **out,
-                 size_t *outlen, char *msg, size_t msglen)
+                 const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen,
+                 char *msg, size_t msglen)
 {
     const struct svc_method *meth = &svc_methods[m];
     uint64_t t0 = svc_now_us(), usec;
@@ -132,8 +138,8 @@ int svc_dispatch(struct svc_state *st, size_t m, const struct svc_caller *who,
     if (!pb_decode(&is, meth->req_fields, req)) {
         rc = svc_fail(&c, SVC_INVALID_ARGUMENT,
                       "malformed or oversized %s request: %s (see the "
-                      "bounds in keyward.options)", meth->name,
-                      PB_GET_ERROR(&is));
+                      "bounds in keyward.options)",
+                      meth->name, PB_GET_ERROR(&is));
         goto done;
     }
     rc = meth->fn(&c, req, resp);

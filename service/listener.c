@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* listener.c: owns the unix socket (own or systemd-activated), accepts, records peer credentials, hands fds on. */
+/* listener.c: owns the unix socket (own or systemd-activated), accepts, records
+ * peer credentials, hands fds on. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* main.c: keywardd's entry point: configuration, signals (HUP reload, TERM drain), start and orderly stop. */
+/* main.c: keywardd's entry point: configuration, signals (HUP reload, TERM
+ * drain), start and orderly stop. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>

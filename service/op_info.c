@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* op_info.c: discovery (version, tokens, keys, public keys), random bytes and metrics. */
+/* op_info.c: discovery (version, tokens, keys, public keys), random bytes and
+ * metrics. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,8 @@
 #include "keyward/v1/keyward.pb.h"
 #include "svc.h"
 
-#define COPY_STR(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
+#define COPY_STR(dst, src)                                                     \
+    snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
 
 int svc_op_get_version(struct svc_call *c, const void *req, void *resp)
 {
@@ -63,7 +65,8 @@ static const char *nist_name(const char *group)
     return group;
 }
 
-static void key_info(const struct svc_key *k, unsigned ops, keyward_v1_KeyInfo *ki)
+static void key_info(const struct svc_key *k, unsigned ops,
+                     keyward_v1_KeyInfo *ki)
 {
     static const struct {
         const char *name;
@@ -123,7 +126,8 @@ int svc_op_get_public_key(struct svc_call *c, const void *req, void *resp)
     if (rc != SVC_OK)
         return rc;
     if (k->spki_len > sizeof(r->spki.bytes))
-        return svc_fail(c, SVC_OUT_OF_RANGE, "public key too large for the API");
+        return svc_fail(c, SVC_OUT_OF_RANGE,
+                        "public key too large for the API");
     memcpy(r->spki.bytes, k->spki, k->spki_len);
     r->spki.size = (pb_size_t)k->spki_len;
     for (size_t i = 0; i < k->ncerts; i++) {
@@ -159,7 +163,8 @@ int svc_op_get_metrics(struct svc_call *c, const void *req, void *resp)
     if (!svc_policy_idset_match(&c->cfg->metrics_acl, c->who))
         return svc_fail(c, SVC_PERMISSION_DENIED,
                         "uid %u is not in the 'metrics' list of the "
-                        "configuration", (unsigned)c->who->uid);
+                        "configuration",
+                        (unsigned)c->who->uid);
     for (size_t i = 0; i < svc_nmethods && i < 24; i++) {
         keyward_v1_MethodMetrics *m = &r->methods[r->methods_count++];
         const struct svc_metric *s = &c->st->metrics[i];
@@ -171,7 +176,8 @@ int svc_op_get_metrics(struct svc_call *c, const void *req, void *resp)
                 atomic_load(&s->buckets[b]);
     }
     for (size_t b = 0; b + 1 < SVC_METRIC_BUCKETS; b++)
-        r->bucket_bounds_us[r->bucket_bounds_us_count++] = svc_metric_bounds_us[b];
+        r->bucket_bounds_us[r->bucket_bounds_us_count++] =
+            svc_metric_bounds_us[b];
     r->sessions_open = svc_sessions_count(c->st->sessions);
     r->uptime_seconds = svc_now_us() / 1000000u - c->st->started;
     r->config_generation = c->cfg->generation;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* op_kex.c: KEM encapsulate/decapsulate and ECDH; the shared secret becomes a session key, never a reply. */
+/* op_kex.c: KEM encapsulate/decapsulate and ECDH; the shared secret becomes a
+ * session key, never a reply. */
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -79,7 +80,8 @@ int svc_op_encapsulate(struct svc_call *c, const void *req, void *resp)
     int rc;
 
     if ((rc = svc_aead_from_pb(c, q->aead, &aead)) != SVC_OK ||
-        (rc = svc_role_from_pb(c, q->role, SVC_ROLE_INITIATOR, &role)) != SVC_OK)
+        (rc = svc_role_from_pb(c, q->role, SVC_ROLE_INITIATOR, &role)) !=
+            SVC_OK)
         return rc;
     peer = svc_pubkey_from_spki(c, q->peer_spki.bytes, q->peer_spki.size);
     if (peer == NULL)
@@ -97,7 +99,8 @@ int svc_op_encapsulate(struct svc_call *c, const void *req, void *resp)
         rc = svc_fail(c, SVC_OUT_OF_RANGE, "KEM output too large for the API");
         goto out;
     }
-    if (EVP_PKEY_encapsulate(pc, r->ciphertext.bytes, &wlen, secret, &slen) != 1) {
+    if (EVP_PKEY_encapsulate(pc, r->ciphertext.bytes, &wlen, secret, &slen) !=
+        1) {
         rc = svc_fail_ossl(c, SVC_UNAVAILABLE, "encapsulation failed");
         goto out;
     }
@@ -126,7 +129,8 @@ int svc_op_decapsulate(struct svc_call *c, const void *req, void *resp)
 
     if ((rc = svc_key_for(c, q->key, SVC_OP_DECAPSULATE, &k)) != SVC_OK ||
         (rc = svc_aead_from_pb(c, q->aead, &aead)) != SVC_OK ||
-        (rc = svc_role_from_pb(c, q->role, SVC_ROLE_RESPONDER, &role)) != SVC_OK)
+        (rc = svc_role_from_pb(c, q->role, SVC_ROLE_RESPONDER, &role)) !=
+            SVC_OK)
         return rc;
     pc = EVP_PKEY_CTX_new_from_pkey(c->cfg->libctx, k->pkey, NULL);
     if (pc == NULL || EVP_PKEY_decapsulate_init(pc, NULL) != 1 ||

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* op_session.c: Seal, Open, DeriveSession, Rekey, ExportSession and CloseSession on session handles. */
+/* op_session.c: Seal, Open, DeriveSession, Rekey, ExportSession and
+ * CloseSession on session handles. */
 #include <string.h>
 
 #include "keyward/v1/keyward.pb.h"
@@ -50,7 +51,8 @@ int svc_op_derive_session(struct svc_call *c, const void *req, void *resp)
     if (rc != SVC_OK)
         return rc;
     if (q->label[0] == '\0')
-        return svc_fail(c, SVC_INVALID_ARGUMENT, "set a 'label' for the child key");
+        return svc_fail(c, SVC_INVALID_ARGUMENT,
+                        "set a 'label' for the child key");
     rc = svc_session_derive(c->st->sessions, &c->cfg->limits, c->who->uid,
                             q->handle.bytes, q->handle.size, q->label, aead,
                             r->handle.bytes, MSG);

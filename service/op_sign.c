@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* op_sign.c: Sign, SignBatch and Verify through EVP (ECDSA, EdDSA, RSA PKCS#1 v1.5 and PSS). */
+/* op_sign.c: Sign, SignBatch and Verify through EVP (ECDSA, EdDSA, RSA PKCS#1
+ * v1.5 and PSS). */
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -20,31 +21,45 @@ struct scheme {
 };
 
 static const struct scheme schemes[] = {
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA256, "EC", "SHA256", 32, PAD_NONE},
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA384, "EC", "SHA384", 48, PAD_NONE},
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA512, "EC", "SHA512", 64, PAD_NONE},
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ED25519, "ED25519", NULL, 0, PAD_NONE},
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ED448, "ED448", NULL, 0, PAD_NONE},
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PKCS1_SHA256, "RSA", "SHA256", 32, PAD_PKCS1},
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PKCS1_SHA384, "RSA", "SHA384", 48, PAD_PKCS1},
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PKCS1_SHA512, "RSA", "SHA512", 64, PAD_PKCS1},
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PSS_SHA256, "RSA", "SHA256", 32, PAD_PSS},
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PSS_SHA384, "RSA", "SHA384", 48, PAD_PSS},
-    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PSS_SHA512, "RSA", "SHA512", 64, PAD_PSS},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA256, "EC", "SHA256",
+     32, PAD_NONE},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA384, "EC", "SHA384",
+     48, PAD_NONE},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA512, "EC", "SHA512",
+     64, PAD_NONE},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ED25519, "ED25519", NULL, 0,
+     PAD_NONE},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ED448, "ED448", NULL, 0,
+     PAD_NONE},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PKCS1_SHA256, "RSA",
+     "SHA256", 32, PAD_PKCS1},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PKCS1_SHA384, "RSA",
+     "SHA384", 48, PAD_PKCS1},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PKCS1_SHA512, "RSA",
+     "SHA512", 64, PAD_PKCS1},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PSS_SHA256, "RSA",
+     "SHA256", 32, PAD_PSS},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PSS_SHA384, "RSA",
+     "SHA384", 48, PAD_PSS},
+    {keyward_v1_SignatureScheme_SIGNATURE_SCHEME_RSA_PSS_SHA512, "RSA",
+     "SHA512", 64, PAD_PSS},
 };
 
 /* The scheme for a key: the requested one if the key can do it, else the
  * key type's default. */
 static int scheme_for(struct svc_call *c, EVP_PKEY *pk,
-                      keyward_v1_SignatureScheme want, const struct scheme **out)
+                      keyward_v1_SignatureScheme want,
+                      const struct scheme **out)
 {
     keyward_v1_SignatureScheme id = want;
     if (id == keyward_v1_SignatureScheme_SIGNATURE_SCHEME_UNSPECIFIED) {
         if (EVP_PKEY_is_a(pk, "EC")) {
             int bits = EVP_PKEY_get_bits(pk);
-            id = bits <= 256   ? keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA256
-                 : bits <= 384 ? keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA384
-                               : keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA512;
+            id = bits <= 256
+                     ? keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA256
+                 : bits <= 384
+                     ? keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA384
+                     : keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ECDSA_SHA512;
         } else if (EVP_PKEY_is_a(pk, "ED25519")) {
             id = keyward_v1_SignatureScheme_SIGNATURE_SCHEME_ED25519;
         } else if (EVP_PKEY_is_a(pk, "ED448")) {
@@ -58,8 +73,8 @@ static int scheme_for(struct svc_call *c, EVP_PKEY *pk,
             if (!EVP_PKEY_is_a(pk, schemes[i].keytype))
                 return svc_fail(c, SVC_INVALID_ARGUMENT,
                                 "signature scheme %d does not fit this key "
-                                "(a %s key is needed)", (int)id,
-                                schemes[i].keytype);
+                                "(a %s key is needed)",
+                                (int)id, schemes[i].keytype);
             *out = &schemes[i];
             return SVC_OK;
         }
@@ -76,11 +91,11 @@ static void scheme_params(const struct scheme *s, bool with_md, OSSL_PARAM *p)
     if (s->pad == PAD_PSS) {
         *p++ = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE,
                                                 (char *)"pss", 0);
-        *p++ = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST,
-                                                (char *)s->md, 0);
+        *p++ = OSSL_PARAM_construct_utf8_string(
+            OSSL_SIGNATURE_PARAM_MGF1_DIGEST, (char *)s->md, 0);
         /* Salt as long as the digest: what TPMs and most tokens accept. */
-        *p++ = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN,
-                                                (char *)"digest", 0);
+        *p++ = OSSL_PARAM_construct_utf8_string(
+            OSSL_SIGNATURE_PARAM_PSS_SALTLEN, (char *)"digest", 0);
     }
     if (with_md && s->md != NULL)
         *p++ = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST,
@@ -195,7 +210,8 @@ int svc_op_verify(struct svc_call *c, const void *req, void *resp)
     keyward_v1_VerifyResponse *r = resp;
     const struct scheme *s;
     bool is_digest = q->which_input == keyward_v1_VerifyRequest_digest_tag;
-    const uint8_t *data = is_digest ? q->input.digest.bytes : q->input.message.bytes;
+    const uint8_t *data =
+        is_digest ? q->input.digest.bytes : q->input.message.bytes;
     size_t len = is_digest ? q->input.digest.size : q->input.message.size;
     EVP_PKEY *pk = NULL;
     OSSL_PARAM params[6];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* peers.c: the kernel-reported identity (SO_PEERCRED) of each accepted connection, looked up by fd. */
+/* peers.c: the kernel-reported identity (SO_PEERCRED) of each accepted
+ * connection, looked up by fd. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,8 @@ bool svc_peers_lookup(const char *peer, struct svc_caller *who)
         fstat((int)fd, &sb) != 0)
         return false;
     pthread_rwlock_rdlock(&peers_lock);
-    if (peers[fd].used && peers[fd].ino == sb.st_ino && peers[fd].dev == sb.st_dev) {
+    if (peers[fd].used && peers[fd].ino == sb.st_ino &&
+        peers[fd].dev == sb.st_dev) {
         *who = peers[fd].who;
         ok = true;
     }

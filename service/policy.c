@@ -8,9 +8,12 @@ static const struct {
     const char *name;
     unsigned op;
 } op_names[] = {
-    {"sign", SVC_OP_SIGN},   {"verify", SVC_OP_VERIFY},
-    {"decapsulate", SVC_OP_DECAPSULATE}, {"ecdh", SVC_OP_ECDH},
-    {"export", SVC_OP_EXPORT}, {"public", SVC_OP_PUBLIC},
+    {"sign", SVC_OP_SIGN},
+    {"verify", SVC_OP_VERIFY},
+    {"decapsulate", SVC_OP_DECAPSULATE},
+    {"ecdh", SVC_OP_ECDH},
+    {"export", SVC_OP_EXPORT},
+    {"public", SVC_OP_PUBLIC},
     {"all", SVC_OP_ALL},
 };
 
@@ -47,7 +50,8 @@ static unsigned key_capable_ops(const struct svc_key *key)
     if (!key->has_private)
         return ops;
     if (EVP_PKEY_is_a(pk, "EC"))
-        return ops | SVC_OP_SIGN | SVC_OP_ECDH | SVC_OP_DECAPSULATE | SVC_OP_EXPORT;
+        return ops | SVC_OP_SIGN | SVC_OP_ECDH | SVC_OP_DECAPSULATE |
+               SVC_OP_EXPORT;
     if (EVP_PKEY_is_a(pk, "RSA"))
         return ops | SVC_OP_SIGN | SVC_OP_DECAPSULATE | SVC_OP_EXPORT;
     if (EVP_PKEY_is_a(pk, "X25519") || EVP_PKEY_is_a(pk, "X448"))

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* rpc_grpc.c: the only file of keywardd that includes gRPC: server, one shared completion queue, worker pool, drain. */
+/* rpc_grpc.c: the only file of keywardd that includes gRPC: server, one shared
+ * completion queue, worker pool, drain. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include "svc.h"
 
 #define SLOTS_PER_METHOD 4
-#define MAX_MESSAGE (64 * 1024)
+#define MAX_MESSAGE      (64 * 1024)
 
 enum tag_kind { TAG_REGISTERED, TAG_GENERIC, TAG_SHUTDOWN };
 enum call_state { ST_REQUESTED, ST_FINISHING };
@@ -160,7 +161,8 @@ static void call_handle(struct svc_rpc *r, struct rpc_call *c)
         gpr_free(peer);
         if (!known) {
             status = SVC_UNAUTHENTICATED;
-            snprintf(msg, sizeof(msg), "caller identity unknown (connect "
+            snprintf(msg, sizeof(msg),
+                     "caller identity unknown (connect "
                      "through keywardd's unix socket)");
         } else if (c->payload == NULL) {
             status = SVC_INVALID_ARGUMENT;
@@ -319,8 +321,8 @@ static bool wait_until(struct svc_rpc *r, bool shutdown_or_idle,
     pthread_mutex_lock(&r->lock);
     for (;;) {
         ok = shutdown_or_idle ? r->shutdown_done : r->pending == 0;
-        if (ok || pthread_cond_timedwait(&r->cond, &r->lock, deadline) ==
-                      ETIMEDOUT) {
+        if (ok ||
+            pthread_cond_timedwait(&r->cond, &r->lock, deadline) == ETIMEDOUT) {
             ok = shutdown_or_idle ? r->shutdown_done : r->pending == 0;
             break;
         }

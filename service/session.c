@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* session.c: session keys on handles: table, ownership, limits, replay window, AES-GCM. */
+/* session.c: session keys on handles: table, ownership, limits, replay window,
+ * AES-GCM. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,9 @@
 #include "svc.h"
 
 #define SESS_BUCKETS 256
-#define IV_LEN 12
-#define TAG_LEN 16
-#define KEY_MAX 32
+#define IV_LEN       12
+#define TAG_LEN      16
+#define KEY_MAX      32
 
 /* Key material of one epoch; lives on OpenSSL's secure heap. */
 struct sess_keys {
@@ -174,10 +175,14 @@ static int sess_schedule(struct svc_sessions *t, struct sess *s)
     const char *rx = s->role == SVC_ROLE_INITIATOR ? "r2i" : "i2r";
     size_t kl = key_len(s->aead);
     struct sess_keys *k = s->k;
-    if (svc_kdf_expand(t->libctx, k->prk, "keyward/v1 key ", tx, k->tx_key, kl) < 0 ||
-        svc_kdf_expand(t->libctx, k->prk, "keyward/v1 key ", rx, k->rx_key, kl) < 0 ||
-        svc_kdf_expand(t->libctx, k->prk, "keyward/v1 iv ", tx, k->tx_iv, IV_LEN) < 0 ||
-        svc_kdf_expand(t->libctx, k->prk, "keyward/v1 iv ", rx, k->rx_iv, IV_LEN) < 0)
+    if (svc_kdf_expand(t->libctx, k->prk, "keyward/v1 key ", tx, k->tx_key,
+                       kl) < 0 ||
+        svc_kdf_expand(t->libctx, k->prk, "keyward/v1 key ", rx, k->rx_key,
+                       kl) < 0 ||
+        svc_kdf_expand(t->libctx, k->prk, "keyward/v1 iv ", tx, k->tx_iv,
+                       IV_LEN) < 0 ||
+        svc_kdf_expand(t->libctx, k->prk, "keyward/v1 iv ", rx, k->rx_iv,
+                       IV_LEN) < 0)
         return -1;
     s->tx_seq = s->rx_top = s->rx_window = 0;
     s->epoch_start = now_ms();
@@ -203,8 +208,10 @@ static int sess_insert(struct svc_sessions *t, const struct svc_limits *lim,
         for (s = t->buckets[b]; s != NULL; s = s->next)
             mine += s->owner == owner;
     if (mine >= lim->max_sessions_per_uid) {
-        snprintf(msg, msglen, "this user has too many open sessions (%u): "
-                 "close some", lim->max_sessions_per_uid);
+        snprintf(msg, msglen,
+                 "this user has too many open sessions (%u): "
+                 "close some",
+                 lim->max_sessions_per_uid);
         return SVC_RESOURCE_EXHAUSTED;
     }
     s = OPENSSL_zalloc(sizeof(*s));
@@ -258,7 +265,8 @@ int svc_session_create(struct svc_sessions *t, const struct svc_limits *lim,
 static int sess_usable(const struct sess *s, char *msg, size_t msglen)
 {
     if (s->dead) {
-        snprintf(msg, msglen, "session exhausted by failed decryptions: "
+        snprintf(msg, msglen,
+                 "session exhausted by failed decryptions: "
                  "close it and establish a new one");
         return SVC_FAILED_PRECONDITION;
     }
@@ -273,7 +281,8 @@ static int sess_usable(const struct sess *s, char *msg, size_t msglen)
 static bool near_limit(const struct sess *s)
 {
     return s->tx_seq >= s->lim.max_seals / 10 * 9 ||
-           (now_ms() - s->epoch_start) * 10 >= (uint64_t)s->lim.lifetime_s * 9000u;
+           (now_ms() - s->epoch_start) * 10 >=
+               (uint64_t)s->lim.lifetime_s * 9000u;
 }
 
 static void make_nonce(const uint8_t iv[IV_LEN], uint64_t seq,
@@ -290,14 +299,18 @@ static int gcm(struct svc_sessions *t, const struct sess *s, bool enc,
                size_t inlen, uint8_t *out, uint8_t tag[TAG_LEN])
 {
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    const EVP_CIPHER *ciph = s->aead == SVC_AEAD_AES_128_GCM ? t->gcm128 : t->gcm256;
+    const EVP_CIPHER *ciph =
+        s->aead == SVC_AEAD_AES_128_GCM ? t->gcm128 : t->gcm256;
     int n, ok;
-    ok = c != NULL && EVP_CipherInit_ex2(c, ciph, key, nonce, enc, NULL) == 1 &&
-         (aadlen == 0 || EVP_CipherUpdate(c, NULL, &n, aad, (int)aadlen) == 1) &&
-         (inlen == 0 || EVP_CipherUpdate(c, out, &n, in, (int)inlen) == 1) &&
-         (enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, tag) == 1) &&
-         EVP_CipherFinal_ex(c, out + inlen, &n) == 1 &&
-         (!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, TAG_LEN, tag) == 1);
+    ok =
+        c != NULL && EVP_CipherInit_ex2(c, ciph, key, nonce, enc, NULL) == 1 &&
+        (aadlen == 0 || EVP_CipherUpdate(c, NULL, &n, aad, (int)aadlen) == 1) &&
+        (inlen == 0 || EVP_CipherUpdate(c, out, &n, in, (int)inlen) == 1) &&
+        (enc ||
+         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, tag) == 1) &&
+        EVP_CipherFinal_ex(c, out + inlen, &n) == 1 &&
+        (!enc ||
+         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, TAG_LEN, tag) == 1);
     EVP_CIPHER_CTX_free(c);
     return ok ? 0 : -1;
 }
@@ -325,8 +338,10 @@ int svc_session_seal(struct svc_sessions *t, uid_t owner, const uint8_t *handle,
         goto out;
     }
     if (s->tx_seq >= s->lim.max_seals) {
-        snprintf(msg, msglen, "encryption limit (%llu per key) reached: "
-                 "call Rekey", (unsigned long long)s->lim.max_seals);
+        snprintf(msg, msglen,
+                 "encryption limit (%llu per key) reached: "
+                 "call Rekey",
+                 (unsigned long long)s->lim.max_seals);
         rc = SVC_RESOURCE_EXHAUSTED;
         goto out;
     }
@@ -370,7 +385,8 @@ static void replay_mark(struct sess *s, uint64_t seq)
 int svc_session_open(struct svc_sessions *t, uid_t owner, const uint8_t *handle,
                      size_t handle_len, uint64_t seq, const uint8_t *ct,
                      size_t ctlen, const uint8_t *aad, size_t aadlen,
-                     uint8_t *out, bool *rekey_advised, char *msg, size_t msglen)
+                     uint8_t *out, bool *rekey_advised, char *msg,
+                     size_t msglen)
 {
     struct sess *s;
     uint8_t nonce[IV_LEN], tag[TAG_LEN];
@@ -390,8 +406,10 @@ int svc_session_open(struct svc_sessions *t, uid_t owner, const uint8_t *handle,
         goto out;
     }
     if (seq == UINT64_MAX || replay_seen(s, seq)) {
-        snprintf(msg, msglen, "sequence %llu replayed or older than the "
-                 "replay window", (unsigned long long)seq);
+        snprintf(msg, msglen,
+                 "sequence %llu replayed or older than the "
+                 "replay window",
+                 (unsigned long long)seq);
         goto out;
     }
     memcpy(tag, ct + ctlen - TAG_LEN, TAG_LEN);
@@ -403,7 +421,8 @@ int svc_session_open(struct svc_sessions *t, uid_t owner, const uint8_t *handle,
             s->dead = true;
             OPENSSL_cleanse(s->k, sizeof(*s->k));
         }
-        snprintf(msg, msglen, "authentication failed (wrong key, epoch, "
+        snprintf(msg, msglen,
+                 "authentication failed (wrong key, epoch, "
                  "sequence, AAD or a modified ciphertext)");
         goto out;
     }
@@ -445,9 +464,9 @@ out:
     return rc;
 }
 
-int svc_session_rekey(struct svc_sessions *t, uid_t owner, const uint8_t *handle,
-                      size_t handle_len, uint32_t *epoch, char *msg,
-                      size_t msglen)
+int svc_session_rekey(struct svc_sessions *t, uid_t owner,
+                      const uint8_t *handle, size_t handle_len, uint32_t *epoch,
+                      char *msg, size_t msglen)
 {
     struct sess *s;
     uint8_t prk[SVC_PRK_LEN];
@@ -518,8 +537,9 @@ int svc_session_export(struct svc_sessions *t, uid_t owner,
     return rc;
 }
 
-int svc_session_close(struct svc_sessions *t, uid_t owner, const uint8_t *handle,
-                      size_t handle_len, char *msg, size_t msglen)
+int svc_session_close(struct svc_sessions *t, uid_t owner,
+                      const uint8_t *handle, size_t handle_len, char *msg,
+                      size_t msglen)
 {
     struct sess *s;
     int rc;

@@ -19,13 +19,15 @@ static int hkdf(OSSL_LIB_CTX *libctx, const char *mode, const uint8_t *key,
     OSSL_PARAM p[6], *q = p;
     int ok;
 
-    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, (char *)mode, 0);
+    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+                                            (char *)"SHA256", 0);
+    *q++ =
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, (char *)mode, 0);
     *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key,
                                              keylen);
     if (strcmp(mode, "EXTRACT_ONLY") == 0)
-        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                                 (void *)salt, sizeof(salt) - 1);
+        *q++ = OSSL_PARAM_construct_octet_string(
+            OSSL_KDF_PARAM_SALT, (void *)salt, sizeof(salt) - 1);
     else
         *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
                                                  (void *)info, infolen);
@@ -53,7 +55,8 @@ int svc_kdf_expand(OSSL_LIB_CTX *libctx, const uint8_t prk[static SVC_PRK_LEN],
         return -1;
     memcpy(info, label, l);
     memcpy(info + l, suffix, s);
-    rc = hkdf(libctx, "EXPAND_ONLY", prk, SVC_PRK_LEN, info, l + s, out, outlen);
+    rc =
+        hkdf(libctx, "EXPAND_ONLY", prk, SVC_PRK_LEN, info, l + s, out, outlen);
     OPENSSL_cleanse(info, sizeof(info));
     return rc;
 }

@@ -14,8 +14,8 @@ int svc_state_init(struct svc_state *st, struct svc_config *cfg)
     if (pthread_mutex_init(&st->lock, NULL) != 0)
         return -1;
     st->crypto_ctx = OSSL_LIB_CTX_new();
-    if (st->crypto_ctx == NULL ||
-        (st->crypto_prov = OSSL_PROVIDER_load(st->crypto_ctx, "default")) == NULL)
+    if (st->crypto_ctx == NULL || (st->crypto_prov = OSSL_PROVIDER_load(
+                                       st->crypto_ctx, "default")) == NULL)
         return -1;
     st->sessions = svc_sessions_new(st->crypto_ctx);
     st->metrics = calloc(svc_nmethods, sizeof(*st->metrics));

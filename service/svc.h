@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* svc.h: the whole internal surface of keywardd (everything but the gRPC file sees only this). */
+/* svc.h: the whole internal surface of keywardd (everything but the gRPC file
+ * sees only this). */
 #ifndef KEYWARD_SVC_H
 #define KEYWARD_SVC_H
 
@@ -34,9 +35,9 @@ enum svc_status {
     SVC_UNAUTHENTICATED = 16,
 };
 
-#define SVC_VERSION "0.1.0"
+#define SVC_VERSION     "0.1.0"
 #define SVC_API_VERSION 1
-#define SVC_MAX_GROUPS 32
+#define SVC_MAX_GROUPS  32
 
 /* Who is calling, as the kernel reported it for the connection. */
 struct svc_caller {
@@ -68,9 +69,9 @@ struct svc_key {
     char *name, *uri, *token; /* token: configured token name or NULL */
     EVP_PKEY *pkey;           /* private key (or public only: verify) */
     bool has_private;
-    uint8_t *spki;            /* DER SubjectPublicKeyInfo */
+    uint8_t *spki; /* DER SubjectPublicKeyInfo */
     size_t spki_len;
-    uint8_t **certs;          /* DER certificates, leaf first */
+    uint8_t **certs; /* DER certificates, leaf first */
     size_t *cert_lens, ncerts;
 };
 
@@ -90,11 +91,11 @@ struct svc_rule {
 
 struct svc_limits {
     unsigned max_sessions, max_sessions_per_uid;
-    unsigned lifetime_s;      /* per key epoch: past it, rekey required */
-    unsigned idle_timeout_s;  /* unused this long: wiped and forgotten */
-    uint64_t max_seals;       /* per epoch and direction */
+    unsigned lifetime_s;     /* per key epoch: past it, rekey required */
+    unsigned idle_timeout_s; /* unused this long: wiped and forgotten */
+    uint64_t max_seals;      /* per epoch and direction */
     uint64_t max_open_failures;
-    size_t max_message;       /* plaintext bytes per Seal */
+    size_t max_message; /* plaintext bytes per Seal */
 };
 
 enum svc_audit_mode { SVC_AUDIT_STDERR, SVC_AUDIT_JOURNAL, SVC_AUDIT_NONE };
@@ -136,7 +137,8 @@ const struct svc_key *svc_config_key(const struct svc_config *cfg,
 
 /* The operations (enum svc_op mask) the caller may perform on a key. */
 unsigned svc_policy_ops(const struct svc_config *cfg,
-                        const struct svc_caller *who, const struct svc_key *key);
+                        const struct svc_caller *who,
+                        const struct svc_key *key);
 bool svc_policy_idset_match(const struct svc_idset *set,
                             const struct svc_caller *who);
 /* Parses an operation name ("sign"); returns 0 when unknown. */
@@ -156,7 +158,7 @@ void svc_metric_record(struct svc_metric *m, int status, uint64_t usec);
 /* ---- session.c: session keys on handles -------------------------------- */
 
 #define SVC_HANDLE_LEN 16
-#define SVC_PRK_LEN 32 /* HKDF-SHA256 */
+#define SVC_PRK_LEN    32 /* HKDF-SHA256 */
 
 enum svc_aead { SVC_AEAD_AES_256_GCM = 1, SVC_AEAD_AES_128_GCM = 2 };
 enum svc_role { SVC_ROLE_INITIATOR = 1, SVC_ROLE_RESPONDER = 2 };
@@ -185,25 +187,24 @@ struct svc_seal_out {
     bool rekey_advised;
 };
 /* out must have room for ptlen + 16 bytes. */
-int svc_session_seal(struct svc_sessions *s, uid_t owner,
-                     const uint8_t *handle, size_t handle_len,
-                     const uint8_t *pt, size_t ptlen, const uint8_t *aad,
-                     size_t aadlen, uint8_t *out, struct svc_seal_out *info,
-                     char *msg, size_t msglen);
+int svc_session_seal(struct svc_sessions *s, uid_t owner, const uint8_t *handle,
+                     size_t handle_len, const uint8_t *pt, size_t ptlen,
+                     const uint8_t *aad, size_t aadlen, uint8_t *out,
+                     struct svc_seal_out *info, char *msg, size_t msglen);
 /* out must have room for ctlen - 16 bytes. */
-int svc_session_open(struct svc_sessions *s, uid_t owner,
-                     const uint8_t *handle, size_t handle_len, uint64_t seq,
-                     const uint8_t *ct, size_t ctlen, const uint8_t *aad,
-                     size_t aadlen, uint8_t *out, bool *rekey_advised,
-                     char *msg, size_t msglen);
+int svc_session_open(struct svc_sessions *s, uid_t owner, const uint8_t *handle,
+                     size_t handle_len, uint64_t seq, const uint8_t *ct,
+                     size_t ctlen, const uint8_t *aad, size_t aadlen,
+                     uint8_t *out, bool *rekey_advised, char *msg,
+                     size_t msglen);
 int svc_session_derive(struct svc_sessions *s, const struct svc_limits *lim,
                        uid_t owner, const uint8_t *handle, size_t handle_len,
                        const char *label, enum svc_aead aead,
                        uint8_t child[static SVC_HANDLE_LEN], char *msg,
                        size_t msglen);
 int svc_session_rekey(struct svc_sessions *s, uid_t owner,
-                      const uint8_t *handle, size_t handle_len,
-                      uint32_t *epoch, char *msg, size_t msglen);
+                      const uint8_t *handle, size_t handle_len, uint32_t *epoch,
+                      char *msg, size_t msglen);
 /* Copies the session's origin key name (to check export policy). */
 int svc_session_origin(struct svc_sessions *s, uid_t owner,
                        const uint8_t *handle, size_t handle_len, char *origin,
@@ -247,17 +248,17 @@ void svc_state_config_set(struct svc_state *st, struct svc_config *cfg);
 
 struct svc_call {
     struct svc_state *st;
-    struct svc_config *cfg;        /* held for the whole call */
+    struct svc_config *cfg; /* held for the whole call */
     const struct svc_caller *who;
-    char key[64];                  /* for the audit line, may be empty */
-    char msg[256];                 /* status message for errors */
+    char key[64];  /* for the audit line, may be empty */
+    char msg[256]; /* status message for errors */
 };
 
 typedef int (*svc_handler_fn)(struct svc_call *c, const void *req, void *resp);
 
 struct svc_method {
-    const char *name; /* "Sign" */
-    const char *path; /* "/keyward.v1.Keyward/Sign" */
+    const char *name;                     /* "Sign" */
+    const char *path;                     /* "/keyward.v1.Keyward/Sign" */
     const void *req_fields, *resp_fields; /* pb_msgdesc_t */
     size_t req_size, resp_size;
     svc_handler_fn fn;
@@ -269,8 +270,8 @@ extern const size_t svc_nmethods;
  * response into *out (malloc'd, wiped by svc_dispatch_free). Returns the
  * status; msg receives the message for a status other than OK. */
 int svc_dispatch(struct svc_state *st, size_t m, const struct svc_caller *who,
-                 const uint8_t *in, size_t inlen, uint8_t **out,
-                 size_t *outlen, char *msg, size_t msglen);
+                 const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen,
+                 char *msg, size_t msglen);
 void svc_dispatch_free(uint8_t *out, size_t outlen);
 
 /* Sets c->msg and returns status (handlers: return svc_fail(c, ...)). */

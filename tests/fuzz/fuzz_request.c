@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fuzz_request.c: libFuzzer entry point over keywardd's request decoding, policy and dispatch (all methods). */
+/* fuzz_request.c: libFuzzer entry point over keywardd's request decoding,
+ * policy and dispatch (all methods). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,8 @@ static bool write_key(const char *name, EVP_PKEY *pk)
     bool ok;
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     f = fopen(path, "we");
-    ok = f != NULL && PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL) == 1;
+    ok = f != NULL &&
+         PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL) == 1;
     if (f != NULL)
         fclose(f);
     EVP_PKEY_free(pk);
@@ -53,8 +55,7 @@ static bool setup(void)
     struct svc_config *cfg;
 
     snprintf(dir, sizeof(dir), "/tmp/kwfz-XXXXXX");
-    if (mkdtemp(dir) == NULL ||
-        !write_key("ec.pem", EVP_EC_gen("P-256")) ||
+    if (mkdtemp(dir) == NULL || !write_key("ec.pem", EVP_EC_gen("P-256")) ||
         !write_key("ed.pem", EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) ||
         !write_key("rsa.pem", EVP_RSA_gen(1024)))
         return false;
@@ -128,7 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           sizeof(msg));
     /* Every answer is a status in gRPC's range, with a message unless OK. */
     if (status < SVC_OK || status > SVC_UNAUTHENTICATED ||
-        (status != SVC_OK && msg[0] == '\0') || (status == SVC_OK) != (out != NULL))
+        (status != SVC_OK && msg[0] == '\0') ||
+        (status == SVC_OK) != (out != NULL))
         abort();
     svc_dispatch_free(out, outlen);
     free(req);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fuzz_request_replay.c: runs fuzz_request's entry point over every file of a corpus directory (the test built in every build). */
+/* fuzz_request_replay.c: runs fuzz_request's entry point over every file of a
+ * corpus directory (the test built in every build). */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -134,5 +134,6 @@ int kwt_log_count(const struct kwt *t, const char *needle)
 
 bool kwt_rc_is(int got, int want, const char *file, int line, const char *expr)
 {
-    return tu_check(got == want, file, line, expr, "got %d, want %d", got, want);
+    return tu_check(got == want, file, line, expr, "got %d, want %d", got,
+                    want);
 }

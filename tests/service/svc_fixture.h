@@ -9,7 +9,7 @@
 #include "testutil.h"
 
 struct kwt {
-    char dir[64];   /* short: the socket path must stay under 108 bytes */
+    char dir[64]; /* short: the socket path must stay under 108 bytes */
     char sock[96];
     char conf[96];
     char log[96];
@@ -24,7 +24,8 @@ bool kwt_start(struct kwt *t, const char *sessions);
 bool kwt_start_with(struct kwt *t, const char *sessions, const char *socket);
 /* Sends sig to keywardd. */
 bool kwt_signal(struct kwt *t, int sig);
-/* SIGTERM, waits, returns keywardd's exit status (-1 if it died of a signal). */
+/* SIGTERM, waits, returns keywardd's exit status (-1 if it died of a signal).
+ */
 int kwt_stop(struct kwt *t);
 /* Stops keywardd if running and removes the directory. */
 void kwt_cleanup(struct kwt *t);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* svc_probe.c: a minimal keywardd client that exits with the status of one call (run as another uid by tests). */
+/* svc_probe.c: a minimal keywardd client that exits with the status of one call
+ * (run as another uid by tests). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_service_e2e.c: every keywardd RPC end to end over a real unix socket; signatures checked by the openssl CLI. */
+/* test_service_e2e.c: every keywardd RPC end to end over a real unix socket;
+ * signatures checked by the openssl CLI. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +64,13 @@ static int test_list_keys(void)
     if (!TEST_rc(kwc_list_keys(C, &k, &n), KWC_OK) || !TEST_int_eq(n, 5))
         goto err;
     /* Sorted by name: ec256 ec384 ed25519 peer-pub rsa2048. */
-    if (!TEST_str_eq(k[0].name, "ec256") || !TEST_str_eq(k[0].type_name, "EC") ||
+    if (!TEST_str_eq(k[0].name, "ec256") ||
+        !TEST_str_eq(k[0].type_name, "EC") ||
         !TEST_str_eq(k[0].group, "P-256") || !TEST_true(k[0].has_certificate) ||
         !TEST_str_eq(k[0].token, "files") ||
         !TEST_true(k[0].ops & KWC_OP_SIGN) ||
-        !TEST_str_eq(k[1].group, "P-384") || !TEST_str_eq(k[2].type_name, "ED25519") ||
+        !TEST_str_eq(k[1].group, "P-384") ||
+        !TEST_str_eq(k[2].type_name, "ED25519") ||
         !TEST_str_eq(k[3].name, "peer-pub") ||
         /* A public-only key can only verify. */
         !TEST_int_eq(k[3].ops, KWC_OP_VERIFY | KWC_OP_PUBLIC) ||
@@ -87,8 +90,9 @@ static int test_public_key(void)
     unsigned char *der = NULL;
     int dlen, ok = 0;
 
-    if (!TEST_ptr(want) ||
-        !TEST_rc(kwc_public_key(C, "ec256", &spki, &spki_len, &certs, &lens, &n), KWC_OK))
+    if (!TEST_ptr(want) || !TEST_rc(kwc_public_key(C, "ec256", &spki, &spki_len,
+                                                   &certs, &lens, &n),
+                                    KWC_OK))
         goto err;
     dlen = i2d_PUBKEY(want, &der);
     if (!TEST_mem_eq(spki, spki_len, der, (size_t)dlen) || !TEST_int_eq(n, 2))
@@ -96,10 +100,14 @@ static int test_public_key(void)
     /* The chain verifies with the openssl CLI: leaf signed by the CA. */
     if (!TEST_true(write_file("got-leaf.der", certs[0], lens[0])) ||
         !TEST_true(write_file("got-ca.der", certs[1], lens[1])) ||
-        !TEST_rc(kwt_sh(&T, "cd $KW_DIR && "
-                        "openssl x509 -inform DER -in got-ca.der -out got-ca.pem && "
-                        "openssl x509 -inform DER -in got-leaf.der -out got-leaf.pem && "
-                        "openssl verify -CAfile got-ca.pem got-leaf.pem >/dev/null"), 0))
+        !TEST_rc(
+            kwt_sh(&T,
+                   "cd $KW_DIR && "
+                   "openssl x509 -inform DER -in got-ca.der -out got-ca.pem && "
+                   "openssl x509 -inform DER -in got-leaf.der -out "
+                   "got-leaf.pem && "
+                   "openssl verify -CAfile got-ca.pem got-leaf.pem >/dev/null"),
+            0))
         goto err;
     ok = 1;
 err:
@@ -165,26 +173,31 @@ static int test_sign_verified_by_openssl(void)
         size_t len = sizeof(msg) - 1;
 
         if (sc->digest) {
-            EVP_Digest(msg, sizeof(msg) - 1, dg, &dglen, EVP_get_digestbyname(md_of(sc)), NULL);
+            EVP_Digest(msg, sizeof(msg) - 1, dg, &dglen,
+                       EVP_get_digestbyname(md_of(sc)), NULL);
             data = dg;
             len = dglen;
         }
-        if (!TEST_rc(kwc_sign(C, sc->key, sc->scheme, sc->digest, data, len, sig,
-                                  &siglen, NULL), KWC_OK) ||
+        if (!TEST_rc(kwc_sign(C, sc->key, sc->scheme, sc->digest, data, len,
+                              sig, &siglen, NULL),
+                     KWC_OK) ||
             !TEST_true(write_file("msg", msg, sizeof(msg) - 1)) ||
             !TEST_true(write_file("sig", sig, siglen)) ||
-            !TEST_rc(kwt_sh(&T, "cd $KW_DIR && %s >/dev/null", sc->verify), 0)) {
+            !TEST_rc(kwt_sh(&T, "cd $KW_DIR && %s >/dev/null", sc->verify),
+                     0)) {
             fprintf(stderr, "  case %zu (%s): %s\n", i, sc->key, kwc_error(C));
             return 0;
         }
         /* The service's own Verify agrees, and rejects a flipped bit. */
-        if (!TEST_rc(kwc_verify(C, sc->key, NULL, 0, sc->scheme, sc->digest, data,
-                                    len, sig, siglen, &valid), KWC_OK) ||
+        if (!TEST_rc(kwc_verify(C, sc->key, NULL, 0, sc->scheme, sc->digest,
+                                data, len, sig, siglen, &valid),
+                     KWC_OK) ||
             !TEST_true(valid))
             return 0;
         sig[siglen / 2] ^= 1;
-        if (!TEST_rc(kwc_verify(C, sc->key, NULL, 0, sc->scheme, sc->digest, data,
-                                    len, sig, siglen, &valid), KWC_OK) ||
+        if (!TEST_rc(kwc_verify(C, sc->key, NULL, 0, sc->scheme, sc->digest,
+                                data, len, sig, siglen, &valid),
+                     KWC_OK) ||
             !TEST_false(valid))
             return 0;
     }
@@ -198,15 +211,17 @@ static int test_sign_errors(void)
     /* EdDSA refuses digests; a wrong digest length; a scheme for another
      * key type; an unknown key. */
     return TEST_rc(kwc_sign(C, "ed25519", 0, true, dg, 32, sig, &siglen, NULL),
-                       KWC_INVALID_ARGUMENT) &&
+                   KWC_INVALID_ARGUMENT) &&
            TEST_rc(kwc_sign(C, "ec256", 0, true, dg, 20, sig, &siglen, NULL),
-                       KWC_INVALID_ARGUMENT) &&
-           TEST_rc(kwc_sign(C, "ec256", KWC_SCHEME_RSA_PSS_SHA256, false, msg, 4,
-                                sig, &siglen, NULL), KWC_INVALID_ARGUMENT) &&
+                   KWC_INVALID_ARGUMENT) &&
+           TEST_rc(kwc_sign(C, "ec256", KWC_SCHEME_RSA_PSS_SHA256, false, msg,
+                            4, sig, &siglen, NULL),
+                   KWC_INVALID_ARGUMENT) &&
            TEST_rc(kwc_sign(C, "nope", 0, false, msg, 4, sig, &siglen, NULL),
-                       KWC_NOT_FOUND) &&
-           TEST_rc(kwc_sign(C, "peer-pub", 0, false, msg, 4, sig, &siglen, NULL),
-                       KWC_PERMISSION_DENIED);
+                   KWC_NOT_FOUND) &&
+           TEST_rc(
+               kwc_sign(C, "peer-pub", 0, false, msg, 4, sig, &siglen, NULL),
+               KWC_PERMISSION_DENIED);
 }
 
 static int test_verify_spki_and_batch(void)
@@ -223,11 +238,14 @@ static int test_verify_spki_and_batch(void)
     for (int i = 0; i < 3; i++)
         memset(dgs[i], 'a' + i, 32);
     if (!TEST_rc(kwc_sign_batch(C, "ec256", 0, dp, dl, 3, sp, sl), KWC_OK) ||
-        !TEST_rc(kwc_public_key(C, "ec256", &spki, &spki_len, NULL, NULL, NULL), KWC_OK))
+        !TEST_rc(kwc_public_key(C, "ec256", &spki, &spki_len, NULL, NULL, NULL),
+                 KWC_OK))
         goto err;
     for (int i = 0; i < 3; i++)
-        if (!TEST_rc(kwc_verify(C, NULL, spki, spki_len, KWC_SCHEME_ECDSA_SHA256,
-                                    true, dgs[i], 32, sigbuf[i], sl[i], &valid), KWC_OK) ||
+        if (!TEST_rc(kwc_verify(C, NULL, spki, spki_len,
+                                KWC_SCHEME_ECDSA_SHA256, true, dgs[i], 32,
+                                sigbuf[i], sl[i], &valid),
+                     KWC_OK) ||
             !TEST_true(valid))
             goto err;
     ok = 1;
@@ -254,13 +272,18 @@ static bool hkdf(const char *mode, const uint8_t *key, size_t keylen,
     EVP_KDF_CTX *k = EVP_KDF_CTX_new(kdf);
     OSSL_PARAM p[5], *q = p;
     bool ok;
-    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, (char *)mode, 0);
-    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, keylen);
+    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+                                            (char *)"SHA256", 0);
+    *q++ =
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, (char *)mode, 0);
+    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key,
+                                             keylen);
     if (strcmp(mode, "EXTRACT_ONLY") == 0)
-        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)"keyward/v1", 10);
+        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                 (void *)"keyward/v1", 10);
     else
-        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, strlen(info));
+        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                 (void *)info, strlen(info));
     *q = OSSL_PARAM_construct_end();
     ok = EVP_KDF_derive(k, out, outlen, p) == 1;
     EVP_KDF_CTX_free(k);
@@ -274,14 +297,18 @@ static int pair_works(const uint8_t a[16], const uint8_t b[16])
     uint8_t ct[256], pt[256];
     size_t ctlen, ptlen;
     uint64_t seq;
-    return TEST_rc(kwc_seal(C, a, msg, sizeof(msg), (const uint8_t *)"hdr", 3, ct,
-                                &ctlen, &seq, NULL, NULL), KWC_OK) &&
+    return TEST_rc(kwc_seal(C, a, msg, sizeof(msg), (const uint8_t *)"hdr", 3,
+                            ct, &ctlen, &seq, NULL, NULL),
+                   KWC_OK) &&
            TEST_rc(kwc_open(C, b, seq, ct, ctlen, (const uint8_t *)"hdr", 3, pt,
-                                &ptlen, NULL), KWC_OK) &&
+                            &ptlen, NULL),
+                   KWC_OK) &&
            TEST_mem_eq(pt, ptlen, msg, sizeof(msg)) &&
-           TEST_rc(kwc_seal(C, b, msg, 5, NULL, 0, ct, &ctlen, &seq, NULL, NULL),
-                       KWC_OK) &&
-           TEST_rc(kwc_open(C, a, seq, ct, ctlen, NULL, 0, pt, &ptlen, NULL), KWC_OK) &&
+           TEST_rc(
+               kwc_seal(C, b, msg, 5, NULL, 0, ct, &ctlen, &seq, NULL, NULL),
+               KWC_OK) &&
+           TEST_rc(kwc_open(C, a, seq, ct, ctlen, NULL, 0, pt, &ptlen, NULL),
+                   KWC_OK) &&
            TEST_mem_eq(pt, ptlen, msg, 5);
 }
 
@@ -295,8 +322,11 @@ static int test_kem_rsa_sessions(void)
     int ok = 0;
 
     if (!TEST_ptr(rsa) ||
-        !TEST_rc(kwc_public_key(C, "rsa2048", &spki, &spki_len, NULL, NULL, NULL), KWC_OK) ||
-        !TEST_rc(kwc_encapsulate(C, spki, spki_len, 0, 0, ct, &ctlen, a), KWC_OK) ||
+        !TEST_rc(
+            kwc_public_key(C, "rsa2048", &spki, &spki_len, NULL, NULL, NULL),
+            KWC_OK) ||
+        !TEST_rc(kwc_encapsulate(C, spki, spki_len, 0, 0, ct, &ctlen, a),
+                 KWC_OK) ||
         !TEST_int_eq(ctlen, 256) ||
         !TEST_rc(kwc_decapsulate(C, "rsa2048", ct, ctlen, 0, 0, b), KWC_OK) ||
         !pair_works(a, b))
@@ -308,7 +338,8 @@ static int test_kem_rsa_sessions(void)
                    EVP_PKEY_CTX_set_kem_op(pc, "RSASVE") == 1 &&
                    EVP_PKEY_decapsulate(pc, secret, &slen, ct, ctlen) == 1) ||
         !TEST_true(hkdf("EXTRACT_ONLY", secret, slen, NULL, prk, 32)) ||
-        !TEST_true(hkdf("EXPAND_ONLY", prk, 32, "keyward/v1 export app", want, 32)) ||
+        !TEST_true(
+            hkdf("EXPAND_ONLY", prk, 32, "keyward/v1 export app", want, 32)) ||
         !TEST_rc(kwc_export(C, b, "app", got, 32), KWC_OK) ||
         !TEST_mem_eq(got, 32, want, 32))
         goto err;
@@ -336,7 +367,8 @@ static bool gcm_open(const uint8_t key[32], const uint8_t iv[12], uint64_t seq,
         nonce[11 - i] ^= (uint8_t)(seq >> (8 * i));
     ok = EVP_DecryptInit_ex2(c, EVP_aes_256_gcm(), key, nonce, NULL) == 1 &&
          EVP_DecryptUpdate(c, pt, &n, ct, (int)ctlen - 16) == 1 &&
-         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, (void *)(ct + ctlen - 16)) == 1 &&
+         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16,
+                             (void *)(ct + ctlen - 16)) == 1 &&
          EVP_DecryptFinal_ex(c, pt + n, &n) == 1;
     EVP_CIPHER_CTX_free(c);
     return ok;
@@ -352,11 +384,14 @@ static int test_kem_ec_needs_provider(void)
     size_t ctlen;
     int dlen = i2d_PUBKEY(peer, &der), ok;
     ok = TEST_int_gt(dlen, 0) &&
-         TEST_rc(kwc_encapsulate(C, der, (size_t)dlen, 0, 0, ct, &ctlen, h), KWC_UNIMPLEMENTED) &&
-         TEST_rc(kwc_decapsulate(C, "ec256", ct, 65, 0, 0, h), KWC_UNIMPLEMENTED) &&
+         TEST_rc(kwc_encapsulate(C, der, (size_t)dlen, 0, 0, ct, &ctlen, h),
+                 KWC_UNIMPLEMENTED) &&
+         TEST_rc(kwc_decapsulate(C, "ec256", ct, 65, 0, 0, h),
+                 KWC_UNIMPLEMENTED) &&
          TEST_true(strstr(kwc_error(C), "no KEM") != NULL) &&
          /* A truncated RSA ciphertext is the caller's mistake. */
-         TEST_rc(kwc_decapsulate(C, "rsa2048", ct, 100, 0, 0, h), KWC_INVALID_ARGUMENT);
+         TEST_rc(kwc_decapsulate(C, "rsa2048", ct, 100, 0, 0, h),
+                 KWC_INVALID_ARGUMENT);
     OPENSSL_free(der);
     EVP_PKEY_free(peer);
     return ok;
@@ -364,7 +399,8 @@ static int test_kem_ec_needs_provider(void)
 
 static int test_ecdh_schedule(void)
 {
-    EVP_PKEY *peer = load_pem("peer.pem", true), *ours = load_pem("ec256-pub.pem", false);
+    EVP_PKEY *peer = load_pem("peer.pem", true),
+             *ours = load_pem("ec256-pub.pem", false);
     uint8_t *pspki = NULL, h[16], secret[66], prk[32], key[32], iv[12];
     uint8_t ct[128], pt[128];
     unsigned char *der = NULL;
@@ -375,23 +411,31 @@ static int test_ecdh_schedule(void)
 
     dlen = i2d_PUBKEY(peer, &der);
     if (!TEST_int_gt(dlen, 0) ||
-        !TEST_rc(kwc_ecdh(C, "ec256", der, (size_t)dlen, 0, 0, h), KWC_INVALID_ARGUMENT) ||
-        !TEST_rc(kwc_ecdh(C, "ec256", der, (size_t)dlen, 0, KWC_ROLE_INITIATOR, h), KWC_OK))
+        !TEST_rc(kwc_ecdh(C, "ec256", der, (size_t)dlen, 0, 0, h),
+                 KWC_INVALID_ARGUMENT) ||
+        !TEST_rc(
+            kwc_ecdh(C, "ec256", der, (size_t)dlen, 0, KWC_ROLE_INITIATOR, h),
+            KWC_OK))
         goto err;
     /* Two seals under one key use sequences 0 and 1 (nonces never repeat). */
-    if (!TEST_rc(kwc_seal(C, h, msg, 10, NULL, 0, ct, &ctlen, &seq, NULL, NULL), KWC_OK) ||
+    if (!TEST_rc(kwc_seal(C, h, msg, 10, NULL, 0, ct, &ctlen, &seq, NULL, NULL),
+                 KWC_OK) ||
         !TEST_int_eq(seq, 0) ||
-        !TEST_rc(kwc_seal(C, h, msg, 10, NULL, 0, ct, &ctlen, &seq, NULL, NULL), KWC_OK) ||
+        !TEST_rc(kwc_seal(C, h, msg, 10, NULL, 0, ct, &ctlen, &seq, NULL, NULL),
+                 KWC_OK) ||
         !TEST_int_eq(seq, 1))
         goto err;
     /* The peer (here: the test with peer.pem) derives the same keys. */
     pc = EVP_PKEY_CTX_new(peer, NULL);
-    if (!TEST_true(EVP_PKEY_derive_init(pc) == 1 && EVP_PKEY_derive_set_peer(pc, ours) == 1 &&
+    if (!TEST_true(EVP_PKEY_derive_init(pc) == 1 &&
+                   EVP_PKEY_derive_set_peer(pc, ours) == 1 &&
                    EVP_PKEY_derive(pc, secret, &slen) == 1) ||
         !TEST_true(hkdf("EXTRACT_ONLY", secret, slen, NULL, prk, 32)) ||
-        !TEST_true(hkdf("EXPAND_ONLY", prk, 32, "keyward/v1 key i2r", key, 32)) ||
+        !TEST_true(
+            hkdf("EXPAND_ONLY", prk, 32, "keyward/v1 key i2r", key, 32)) ||
         !TEST_true(hkdf("EXPAND_ONLY", prk, 32, "keyward/v1 iv i2r", iv, 12)) ||
-        !TEST_true(gcm_open(key, iv, seq, ct, ctlen, pt)) || !TEST_mem_eq(pt, 10, msg, 10))
+        !TEST_true(gcm_open(key, iv, seq, ct, ctlen, pt)) ||
+        !TEST_mem_eq(pt, 10, msg, 10))
         goto err;
     /* Wrong peer key type for ECDH. */
     (void)pspki;
@@ -406,47 +450,69 @@ err:
 
 static int test_session_lifecycle(void)
 {
-    uint8_t *spki = NULL, ct[1024], a[16], b[16], ca[16], cb[16], ct2[128], pt[128];
+    uint8_t *spki = NULL, ct[1024], a[16], b[16], ca[16], cb[16], ct2[128],
+            pt[128];
     size_t spki_len, ctlen, ct2len, ptlen;
     uint64_t seq;
     uint32_t ea = 0, eb = 0;
     int ok = 0;
 
-    if (!TEST_rc(kwc_public_key(C, "rsa2048", &spki, &spki_len, NULL, NULL, NULL), KWC_OK) ||
-        !TEST_rc(kwc_encapsulate(C, spki, spki_len, KWC_AEAD_AES_128_GCM, 0, ct, &ctlen, a), KWC_OK) ||
-        !TEST_rc(kwc_decapsulate(C, "rsa2048", ct, ctlen, KWC_AEAD_AES_128_GCM, 0, b), KWC_OK))
+    if (!TEST_rc(
+            kwc_public_key(C, "rsa2048", &spki, &spki_len, NULL, NULL, NULL),
+            KWC_OK) ||
+        !TEST_rc(kwc_encapsulate(C, spki, spki_len, KWC_AEAD_AES_128_GCM, 0, ct,
+                                 &ctlen, a),
+                 KWC_OK) ||
+        !TEST_rc(kwc_decapsulate(C, "rsa2048", ct, ctlen, KWC_AEAD_AES_128_GCM,
+                                 0, b),
+                 KWC_OK))
         goto err;
     /* Replay and tampering are refused. */
-    if (!TEST_rc(kwc_seal(C, a, msg, 8, NULL, 0, ct2, &ct2len, &seq, NULL, NULL), KWC_OK) ||
-        !TEST_rc(kwc_open(C, b, seq, ct2, ct2len, NULL, 0, pt, &ptlen, NULL), KWC_OK) ||
-        !TEST_rc(kwc_open(C, b, seq, ct2, ct2len, NULL, 0, pt, &ptlen, NULL), KWC_INVALID_ARGUMENT))
+    if (!TEST_rc(
+            kwc_seal(C, a, msg, 8, NULL, 0, ct2, &ct2len, &seq, NULL, NULL),
+            KWC_OK) ||
+        !TEST_rc(kwc_open(C, b, seq, ct2, ct2len, NULL, 0, pt, &ptlen, NULL),
+                 KWC_OK) ||
+        !TEST_rc(kwc_open(C, b, seq, ct2, ct2len, NULL, 0, pt, &ptlen, NULL),
+                 KWC_INVALID_ARGUMENT))
         goto err;
-    if (!TEST_rc(kwc_seal(C, a, msg, 8, NULL, 0, ct2, &ct2len, &seq, NULL, NULL), KWC_OK))
+    if (!TEST_rc(
+            kwc_seal(C, a, msg, 8, NULL, 0, ct2, &ct2len, &seq, NULL, NULL),
+            KWC_OK))
         goto err;
     ct2[0] ^= 1;
-    if (!TEST_rc(kwc_open(C, b, seq, ct2, ct2len, NULL, 0, pt, &ptlen, NULL), KWC_INVALID_ARGUMENT))
+    if (!TEST_rc(kwc_open(C, b, seq, ct2, ct2len, NULL, 0, pt, &ptlen, NULL),
+                 KWC_INVALID_ARGUMENT))
         goto err;
     ct2[0] ^= 1;
-    /* Rekey both sides: new epoch; the old epoch's ciphertext no longer opens. */
+    /* Rekey both sides: new epoch; the old epoch's ciphertext no longer opens.
+     */
     if (!TEST_rc(kwc_rekey(C, a, &ea), KWC_OK) || !TEST_int_eq(ea, 1) ||
         !TEST_rc(kwc_rekey(C, b, &eb), KWC_OK) || !TEST_int_eq(eb, 1) ||
-        !TEST_rc(kwc_open(C, b, seq, ct2, ct2len, NULL, 0, pt, &ptlen, NULL), KWC_INVALID_ARGUMENT) ||
+        !TEST_rc(kwc_open(C, b, seq, ct2, ct2len, NULL, 0, pt, &ptlen, NULL),
+                 KWC_INVALID_ARGUMENT) ||
         !pair_works(a, b))
         goto err;
     /* Child keys: same label on both sides interoperate, another does not. */
     if (!TEST_rc(kwc_derive(C, a, "telemetry", 0, ca), KWC_OK) ||
-        !TEST_rc(kwc_derive(C, b, "telemetry", 0, cb), KWC_OK) || !pair_works(ca, cb) ||
-        !TEST_rc(kwc_close_session(C, cb), KWC_OK) ||
+        !TEST_rc(kwc_derive(C, b, "telemetry", 0, cb), KWC_OK) ||
+        !pair_works(ca, cb) || !TEST_rc(kwc_close_session(C, cb), KWC_OK) ||
         !TEST_rc(kwc_derive(C, b, "control", 0, cb), KWC_OK) ||
-        !TEST_rc(kwc_seal(C, ca, msg, 8, NULL, 0, ct2, &ct2len, &seq, NULL, NULL), KWC_OK) ||
-        !TEST_rc(kwc_open(C, cb, seq, ct2, ct2len, NULL, 0, pt, &ptlen, NULL), KWC_INVALID_ARGUMENT))
+        !TEST_rc(
+            kwc_seal(C, ca, msg, 8, NULL, 0, ct2, &ct2len, &seq, NULL, NULL),
+            KWC_OK) ||
+        !TEST_rc(kwc_open(C, cb, seq, ct2, ct2len, NULL, 0, pt, &ptlen, NULL),
+                 KWC_INVALID_ARGUMENT))
         goto err;
     /* Closed handles are gone. */
     if (!TEST_rc(kwc_close_session(C, a), KWC_OK) ||
-        !TEST_rc(kwc_seal(C, a, msg, 8, NULL, 0, ct2, &ct2len, &seq, NULL, NULL), KWC_NOT_FOUND) ||
+        !TEST_rc(
+            kwc_seal(C, a, msg, 8, NULL, 0, ct2, &ct2len, &seq, NULL, NULL),
+            KWC_NOT_FOUND) ||
         !TEST_rc(kwc_close_session(C, a), KWC_NOT_FOUND))
         goto err;
-    ok = kwc_close_session(C, b) == KWC_OK && kwc_close_session(C, ca) == KWC_OK &&
+    ok = kwc_close_session(C, b) == KWC_OK &&
+         kwc_close_session(C, ca) == KWC_OK &&
          kwc_close_session(C, cb) == KWC_OK;
 err:
     free(spki);
@@ -467,7 +533,8 @@ static int test_metrics(void)
             return 0;
         if (strcmp(m.methods[i].method, "Sign") == 0) {
             found = true;
-            if (!TEST_int_ge(m.methods[i].calls, 8) || !TEST_int_ge(m.methods[i].errors, 4))
+            if (!TEST_int_ge(m.methods[i].calls, 8) ||
+                !TEST_int_ge(m.methods[i].errors, 4))
                 return 0;
         }
     }
@@ -479,7 +546,9 @@ static int test_audit_lines(void)
 {
     /* One audit line per operation, never with secrets. */
     return TEST_int_gt(kwt_log_count(&T, "op=Sign key=ec256 result=OK"), 0) &&
-           TEST_int_gt(kwt_log_count(&T, "op=Sign key=peer-pub result=PERMISSION_DENIED"), 0) &&
+           TEST_int_gt(kwt_log_count(
+                           &T, "op=Sign key=peer-pub result=PERMISSION_DENIED"),
+                       0) &&
            TEST_int_eq(kwt_log_count(&T, "test-pin-"), 0);
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_service_identity.c: a client running as another uid (setpriv) is refused keys and other users' handles. */
+/* test_service_identity.c: a client running as another uid (setpriv) is refused
+ * keys and other users' handles. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,9 @@ static char probe[128];
 /* Runs svc_probe as uid/gid 65534 with no supplementary groups. */
 static int as_nobody(const char *args)
 {
-    return kwt_sh(&T, "setpriv --reuid=65534 --regid=65534 --clear-groups "
-                      "'%s' '%s' %s 2>>'%s/probe.err' >'%s/probe.out'",
+    return kwt_sh(&T,
+                  "setpriv --reuid=65534 --regid=65534 --clear-groups "
+                  "'%s' '%s' %s 2>>'%s/probe.err' >'%s/probe.out'",
                   probe, T.sock, args, T.dir, T.dir);
 }
 
@@ -31,8 +33,11 @@ static int test_other_uid_keys(void)
            TEST_rc(as_nobody("sign ed25519"), KWC_NOT_FOUND) &&
            TEST_rc(as_nobody("pubkey ed25519"), KWC_NOT_FOUND) &&
            TEST_rc(as_nobody("keys"), KWC_OK) &&
-           TEST_rc(kwt_sh(&T, "printf 'ec256\\nrsa2048\\n' | cmp -s - '%s/probe.out'",
-                          T.dir), 0);
+           TEST_rc(
+               kwt_sh(&T,
+                      "printf 'ec256\\nrsa2048\\n' | cmp -s - '%s/probe.out'",
+                      T.dir),
+               0);
 }
 
 static int test_other_uid_handle(void)
@@ -42,8 +47,11 @@ static int test_other_uid_handle(void)
     char hex[2 * KWC_HANDLE_LEN + 1], args[64];
     int ok = 0;
 
-    if (!TEST_rc(kwc_public_key(C, "rsa2048", &spki, &spki_len, NULL, NULL, NULL), KWC_OK) ||
-        !TEST_rc(kwc_encapsulate(C, spki, spki_len, 0, 0, ct, &ctlen, h), KWC_OK))
+    if (!TEST_rc(
+            kwc_public_key(C, "rsa2048", &spki, &spki_len, NULL, NULL, NULL),
+            KWC_OK) ||
+        !TEST_rc(kwc_encapsulate(C, spki, spki_len, 0, 0, ct, &ctlen, h),
+                 KWC_OK))
         goto err;
     for (int i = 0; i < KWC_HANDLE_LEN; i++)
         sprintf(hex + 2 * i, "%02x", h[i]);
@@ -71,16 +79,21 @@ static int test_socket_mode_and_group(void)
      * gets in; the same uid in group 100 is refused by the kernel. */
     if (!kwt_start_with(&g, NULL, "mode = \"0660\"; group = \"nogroup\";"))
         goto err;
-    if (!TEST_rc(stat(g.sock, &sb), 0) || !TEST_int_eq(sb.st_mode & 0777, 0660) ||
+    if (!TEST_rc(stat(g.sock, &sb), 0) ||
+        !TEST_int_eq(sb.st_mode & 0777, 0660) ||
         !TEST_int_eq(sb.st_gid, 65534) || !TEST_rc(stat(T.sock, &sb), 0) ||
         !TEST_int_eq(sb.st_mode & 0777, 0666))
         goto err;
-    snprintf(cmd, sizeof(cmd), "setpriv --reuid=65534 --regid=65534 --clear-groups "
-             "'%s' '%s' pubkey ec256 2>/dev/null", probe, g.sock);
+    snprintf(cmd, sizeof(cmd),
+             "setpriv --reuid=65534 --regid=65534 --clear-groups "
+             "'%s' '%s' pubkey ec256 2>/dev/null",
+             probe, g.sock);
     if (!TEST_rc(kwt_sh(&g, "%s", cmd), KWC_OK))
         goto err;
-    snprintf(cmd, sizeof(cmd), "setpriv --reuid=65534 --regid=100 --clear-groups "
-             "'%s' '%s' pubkey ec256 2>/dev/null", probe, g.sock);
+    snprintf(cmd, sizeof(cmd),
+             "setpriv --reuid=65534 --regid=100 --clear-groups "
+             "'%s' '%s' pubkey ec256 2>/dev/null",
+             probe, g.sock);
     ok = TEST_rc(kwt_sh(&g, "%s", cmd), KWC_UNAVAILABLE);
 err:
     kwt_cleanup(&g);

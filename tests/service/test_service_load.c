@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_service_load.c: 32 concurrent clients sign, seal, open and rekey for a bounded time: zero failed calls, clean exit. */
+/* test_service_load.c: 32 concurrent clients sign, seal, open and rekey for a
+ * bounded time: zero failed calls, clean exit. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -49,15 +50,20 @@ static void *client(void *arg)
         atomic_fetch_add(&failures, 1);
         return NULL;
     }
-    count(c, kwc_encapsulate(c, rsa_spki, rsa_spki_len, 0, 0, ct, &ctlen, a), "encapsulate");
+    count(c, kwc_encapsulate(c, rsa_spki, rsa_spki_len, 0, 0, ct, &ctlen, a),
+          "encapsulate");
     count(c, kwc_decapsulate(c, "rsa2048", ct, ctlen, 0, 0, b), "decapsulate");
     for (unsigned i = 0; now_ms() < deadline_ms; i++) {
         const char *key = i % 3 == 0 ? "ed25519" : "ec256";
-        count(c, kwc_sign(c, key, 0, false, buf, 64 + i % 256, sig, &siglen, NULL), "sign");
-        rc = kwc_seal(c, a, buf, 1 + i % 512, NULL, 0, ct, &ctlen, &seq, NULL, NULL);
+        count(c,
+              kwc_sign(c, key, 0, false, buf, 64 + i % 256, sig, &siglen, NULL),
+              "sign");
+        rc = kwc_seal(c, a, buf, 1 + i % 512, NULL, 0, ct, &ctlen, &seq, NULL,
+                      NULL);
         count(c, rc, "seal");
         if (rc == KWC_OK) {
-            count(c, kwc_open(c, b, seq, ct, ctlen, NULL, 0, pt, &ptlen, NULL), "open");
+            count(c, kwc_open(c, b, seq, ct, ctlen, NULL, 0, pt, &ptlen, NULL),
+                  "open");
             if (ptlen != 1 + i % 512 || memcmp(pt, buf, ptlen) != 0)
                 atomic_fetch_add(&failures, 1);
         }
@@ -81,7 +87,9 @@ static int test_load(void)
 
     if (!TEST_rc(kwc_connect(T.sock, &c), KWC_OK))
         return 0;
-    if (!TEST_rc(kwc_public_key(c, "rsa2048", &rsa_spki, &rsa_spki_len, NULL, NULL, NULL), KWC_OK)) {
+    if (!TEST_rc(kwc_public_key(c, "rsa2048", &rsa_spki, &rsa_spki_len, NULL,
+                                NULL, NULL),
+                 KWC_OK)) {
         kwc_free(c);
         return 0;
     }
@@ -91,13 +99,15 @@ static int test_load(void)
             break;
     for (int i = 0; i < n; i++)
         pthread_join(th[i], NULL);
-    fprintf(stderr, "%d clients, %ld calls, %ld failures\n", n, atomic_load(&calls),
-            atomic_load(&failures));
+    fprintf(stderr, "%d clients, %ld calls, %ld failures\n", n,
+            atomic_load(&calls), atomic_load(&failures));
     {
         struct kwc_metrics m;
-        int ok = TEST_int_eq(n, CLIENTS) && TEST_int_eq(atomic_load(&failures), 0) &&
+        int ok = TEST_int_eq(n, CLIENTS) &&
+                 TEST_int_eq(atomic_load(&failures), 0) &&
                  TEST_int_gt(atomic_load(&calls), CLIENTS * 10) &&
-                 TEST_rc(kwc_metrics(c, &m), KWC_OK) && TEST_int_eq(m.sessions_open, 0);
+                 TEST_rc(kwc_metrics(c, &m), KWC_OK) &&
+                 TEST_int_eq(m.sessions_open, 0);
         free(rsa_spki);
         kwc_free(c);
         return ok;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_service_signals.c: SIGHUP reloads a good configuration and rejects a broken one; SIGTERM drains a call in flight. */
+/* test_service_signals.c: SIGHUP reloads a good configuration and rejects a
+ * broken one; SIGTERM drains a call in flight. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -19,7 +20,8 @@ static kwc *C;
 
 static void sleep_ms(long ms)
 {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    struct timespec ts = {.tv_sec = ms / 1000,
+                          .tv_nsec = (ms % 1000) * 1000000};
     nanosleep(&ts, NULL);
 }
 
@@ -54,19 +56,25 @@ static bool can_sign(const char *key)
 {
     uint8_t sig[KWC_MAX_SIGNATURE];
     size_t n;
-    return kwc_sign(C, key, 0, false, (const uint8_t *)"m", 1, sig, &n, NULL) == KWC_OK;
+    return kwc_sign(C, key, 0, false, (const uint8_t *)"m", 1, sig, &n, NULL) ==
+           KWC_OK;
 }
 
 static int test_reload_good(void)
 {
     /* Add an RSA-4096 key (slow to sign with: used for the drain test). */
-    if (!TEST_rc(kwt_sh(&T, "cd $KW_DIR && openssl genpkey -algorithm RSA -pkeyopt "
-                            "rsa_keygen_bits:4096 -out rsa4096.pem 2>/dev/null && "
-                            "sed -i -e 's|^keys = (|keys = (\\n  { name = \"rsa4096\"; "
-                            "uri = \"file:'$KW_DIR'/rsa4096.pem\"; },|' "
-                            "-e 's|operations = \\[ \"all\" \\]|keys += 0; operations = [ \"all\" ]|' "
-                            "keywardd.conf && sed -i -e 's|keys += 0; ||' "
-                            "-e 's|\"peer-pub\" \\];|\"peer-pub\", \"rsa4096\" ];|' keywardd.conf"), 0) ||
+    if (!TEST_rc(
+            kwt_sh(&T,
+                   "cd $KW_DIR && openssl genpkey -algorithm RSA -pkeyopt "
+                   "rsa_keygen_bits:4096 -out rsa4096.pem 2>/dev/null && "
+                   "sed -i -e 's|^keys = (|keys = (\\n  { name = \"rsa4096\"; "
+                   "uri = \"file:'$KW_DIR'/rsa4096.pem\"; },|' "
+                   "-e 's|operations = \\[ \"all\" \\]|keys += 0; operations = "
+                   "[ \"all\" ]|' "
+                   "keywardd.conf && sed -i -e 's|keys += 0; ||' "
+                   "-e 's|\"peer-pub\" \\];|\"peer-pub\", \"rsa4096\" ];|' "
+                   "keywardd.conf"),
+            0) ||
         !TEST_false(can_sign("rsa4096")) || !TEST_int_eq(generation(), 1) ||
         !TEST_true(kwt_signal(&T, SIGHUP)) || !TEST_true(wait_generation(2)))
         return 0;
@@ -78,12 +86,17 @@ static int test_reload_broken(void)
     /* A syntax error, then a key that cannot be loaded: both rejected, the
      * running configuration stays. */
     if (!TEST_rc(kwt_sh(&T, "cd $KW_DIR && cp keywardd.conf good.conf && "
-                            "echo 'keys = ( oops' >> keywardd.conf"), 0) ||
-        !TEST_true(kwt_signal(&T, SIGHUP)) || !TEST_true(wait_log("reload rejected", 1)) ||
+                            "echo 'keys = ( oops' >> keywardd.conf"),
+                 0) ||
+        !TEST_true(kwt_signal(&T, SIGHUP)) ||
+        !TEST_true(wait_log("reload rejected", 1)) ||
         !TEST_int_eq(generation(), 2) || !TEST_true(can_sign("rsa4096")))
         return 0;
-    if (!TEST_rc(kwt_sh(&T, "cd $KW_DIR && sed 's|ec256.pem|missing.pem|' good.conf > keywardd.conf"), 0) ||
-        !TEST_true(kwt_signal(&T, SIGHUP)) || !TEST_true(wait_log("reload rejected", 2)) ||
+    if (!TEST_rc(kwt_sh(&T, "cd $KW_DIR && sed 's|ec256.pem|missing.pem|' "
+                            "good.conf > keywardd.conf"),
+                 0) ||
+        !TEST_true(kwt_signal(&T, SIGHUP)) ||
+        !TEST_true(wait_log("reload rejected", 2)) ||
         !TEST_int_eq(generation(), 2) || !TEST_true(can_sign("ec256")))
         return 0;
     return TEST_true(kwt_log_count(&T, "missing.pem") > 0) &&
@@ -111,7 +124,8 @@ static void *batch_call(void *arg)
         dl[i] = 32;
         sl[i] = 0;
     }
-    f->rc = kwc_sign_batch(f->c, "rsa4096", KWC_SCHEME_RSA_PSS_SHA256, dp, dl, 32, sp, sl);
+    f->rc = kwc_sign_batch(f->c, "rsa4096", KWC_SCHEME_RSA_PSS_SHA256, dp, dl,
+                           32, sp, sl);
     atomic_store(&f->done, true);
     for (int i = 0; i < 32; i++) {
         if (sl[i] == 512)
@@ -172,8 +186,13 @@ static int test_sigterm_drains(void)
     pthread_join(th, NULL);
     ok = TEST_rc(f.rc, KWC_OK) && TEST_int_eq(f.n, 32);
     /* The call was in flight: its audit line follows "stopping". */
-    ok = ok && TEST_rc(kwt_sh(&T, "grep -n -e stopping -e 'op=SignBatch' $KW_DIR/keywardd.log | "
-                              "tail -n 2 | head -n 1 | grep -q stopping"), 0);
+    ok = ok &&
+         TEST_rc(
+             kwt_sh(
+                 &T,
+                 "grep -n -e stopping -e 'op=SignBatch' $KW_DIR/keywardd.log | "
+                 "tail -n 2 | head -n 1 | grep -q stopping"),
+             0);
     ok = TEST_rc(kwt_stop(&T), 0) && ok;
     /* The socket is gone; new clients get UNAVAILABLE. */
     ok = ok && TEST_int_ne(stat(T.sock, &sb), 0) &&

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cmd_service.c: keyward subcommands that call keywardd through libkeyward-client (keys, pubkey, sign, verify, session, seal, open, metrics). */
+/* cmd_service.c: keyward subcommands that call keywardd through
+ * libkeyward-client (keys, pubkey, sign, verify, session, seal, open, metrics).
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +15,11 @@
 #include "keyward-client.h"
 
 #define MAX_INLINE_MESSAGE 32768 /* SignRequest.message bound */
-#define SEAL_CHUNK 16384         /* SealRequest.plaintext bound */
+#define SEAL_CHUNK         16384 /* SealRequest.plaintext bound */
 
 static const char sock_help[] =
-    "  -s, --socket PATH  keywardd socket (default $KEYWARD_SOCKET, else "
-    KWC_DEFAULT_SOCKET ")\n";
+    "  -s, --socket PATH  keywardd socket (default $KEYWARD_SOCKET, "
+    "else " KWC_DEFAULT_SOCKET ")\n";
 
 static int connect_or_fail(const char *sock, kwc **c)
 {
@@ -35,7 +37,8 @@ static int call_fail(kwc *c, const char *what, int rc)
 
 static uint8_t *read_all(const char *path, size_t *len)
 {
-    FILE *f = (path == NULL || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
+    FILE *f =
+        (path == NULL || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
     uint8_t *buf = NULL;
     size_t cap = 0;
     *len = 0;
@@ -123,23 +126,23 @@ static int scheme_index(const char *name)
 
 static int keys_run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"socket", 1, NULL, 's'},
-                                         {"help", 0, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"socket", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *sock = NULL;
     struct kwc_key_info *k = NULL;
     size_t n = 0;
     kwc *c;
     int o, rc;
-    static const char *const opnames[] = {"", "sign", "verify", "decapsulate",
-                                          "ecdh", "export", "public"};
+    static const char *const opnames[] = {
+        "", "sign", "verify", "decapsulate", "ecdh", "export", "public"};
 
     while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
         if (o == 's')
             sock = optarg;
         else if (o == 'h') {
             printf("Usage: keyward keys [-s SOCKET]\nLists the keys keywardd "
-                   "lets you use, with the operations allowed.\n%s", sock_help);
+                   "lets you use, with the operations allowed.\n%s",
+                   sock_help);
             return KW_EXIT_OK;
         } else
             return kw_usage_error("keys", "unknown option");
@@ -166,8 +169,9 @@ static int keys_run(int argc, char **argv)
 static int pubkey_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"socket", 1, NULL, 's'}, {"der", 0, NULL, 'd'},   {"certs", 0, NULL, 'c'},
-        {"out", 1, NULL, 'o'},    {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"socket", 1, NULL, 's'}, {"der", 0, NULL, 'd'},
+        {"certs", 0, NULL, 'c'},  {"out", 1, NULL, 'o'},
+        {"help", 0, NULL, 'h'},   {NULL, 0, NULL, 0}};
     const char *sock = NULL, *out = NULL;
     bool der = false, certs = false;
     uint8_t *spki = NULL, **cv = NULL;
@@ -178,14 +182,25 @@ static int pubkey_run(int argc, char **argv)
 
     while ((o = getopt_long(argc, argv, "s:dco:h", opts, NULL)) != -1) {
         switch (o) {
-        case 's': sock = optarg; break;
-        case 'd': der = true; break;
-        case 'c': certs = true; break;
-        case 'o': out = optarg; break;
+        case 's':
+            sock = optarg;
+            break;
+        case 'd':
+            der = true;
+            break;
+        case 'c':
+            certs = true;
+            break;
+        case 'o':
+            out = optarg;
+            break;
         case 'h':
-            printf("Usage: keyward pubkey [-s SOCKET] [--der] [--certs] [-o FILE] KEY\n"
-                   "Writes the key's public key (PEM, or DER with --der), or with\n"
-                   "--certs its certificate chain (PEM, leaf first).\n%s", sock_help);
+            printf("Usage: keyward pubkey [-s SOCKET] [--der] [--certs] [-o "
+                   "FILE] KEY\n"
+                   "Writes the key's public key (PEM, or DER with --der), or "
+                   "with\n"
+                   "--certs its certificate chain (PEM, leaf first).\n%s",
+                   sock_help);
             return KW_EXIT_OK;
         default:
             return kw_usage_error("pubkey", "unknown option");
@@ -209,17 +224,20 @@ static int pubkey_run(int argc, char **argv)
         for (size_t i = 0; i < nc; i++) {
             const unsigned char *p = cv[i];
             X509 *x = d2i_X509(NULL, &p, (long)cl[i]);
-            if (x == NULL || (der ? i2d_X509_fp(f, x) : PEM_write_X509(f, x)) != 1)
+            if (x == NULL ||
+                (der ? i2d_X509_fp(f, x) : PEM_write_X509(f, x)) != 1)
                 nc = 0;
             X509_free(x);
         }
         ret = nc > 0 ? KW_EXIT_OK : KW_EXIT_FAIL;
     } else if (der) {
-        ret = fwrite(spki, 1, spki_len, f) == spki_len ? KW_EXIT_OK : KW_EXIT_FAIL;
+        ret = fwrite(spki, 1, spki_len, f) == spki_len ? KW_EXIT_OK
+                                                       : KW_EXIT_FAIL;
     } else {
         const unsigned char *p = spki;
         EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)spki_len);
-        ret = pk != NULL && PEM_write_PUBKEY(f, pk) == 1 ? KW_EXIT_OK : KW_EXIT_FAIL;
+        ret = pk != NULL && PEM_write_PUBKEY(f, pk) == 1 ? KW_EXIT_OK
+                                                         : KW_EXIT_FAIL;
         EVP_PKEY_free(pk);
     }
     close_out(f);
@@ -244,7 +262,9 @@ static const char *default_md(kwc *c, const char *key, enum kwc_scheme *scheme)
         if (strcmp(k[i].name, key) != 0)
             continue;
         if (strcmp(k[i].type_name, "EC") == 0) {
-            md = k[i].bits <= 256 ? "SHA256" : k[i].bits <= 384 ? "SHA384" : "SHA512";
+            md = k[i].bits <= 256   ? "SHA256"
+                 : k[i].bits <= 384 ? "SHA384"
+                                    : "SHA512";
             *scheme = k[i].bits <= 256   ? KWC_SCHEME_ECDSA_SHA256
                       : k[i].bits <= 384 ? KWC_SCHEME_ECDSA_SHA384
                                          : KWC_SCHEME_ECDSA_SHA512;
@@ -266,24 +286,34 @@ static int sig_parse(const char *cmd, bool verify, int argc, char **argv,
                      struct sig_args *a)
 {
     static const struct option opts[] = {
-        {"socket", 1, NULL, 's'}, {"key", 1, NULL, 'k'}, {"scheme", 1, NULL, 'a'},
-        {"out", 1, NULL, 'o'},    {"signature", 1, NULL, 'S'},
-        {"help", 0, NULL, 'h'},   {NULL, 0, NULL, 0}};
+        {"socket", 1, NULL, 's'},    {"key", 1, NULL, 'k'},
+        {"scheme", 1, NULL, 'a'},    {"out", 1, NULL, 'o'},
+        {"signature", 1, NULL, 'S'}, {"help", 0, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     int o;
     memset(a, 0, sizeof(*a));
     while ((o = getopt_long(argc, argv, "s:k:a:o:S:h", opts, NULL)) != -1) {
         switch (o) {
-        case 's': a->sock = optarg; break;
-        case 'k': a->key = optarg; break;
-        case 'o': a->out = optarg; break;
-        case 'S': a->sigfile = optarg; break;
+        case 's':
+            a->sock = optarg;
+            break;
+        case 'k':
+            a->key = optarg;
+            break;
+        case 'o':
+            a->out = optarg;
+            break;
+        case 'S':
+            a->sigfile = optarg;
+            break;
         case 'a':
             if ((a->scheme = scheme_index(optarg)) < 0)
                 return kw_usage_error(cmd, "unknown scheme '%s'", optarg);
             break;
         case 'h':
             printf("Usage: keyward %s [-s SOCKET] -k KEY [-a SCHEME] %s FILE\n"
-                   "%s a file with a key held by keywardd. Files up to 32 KiB are\n"
+                   "%s a file with a key held by keywardd. Files up to 32 KiB "
+                   "are\n"
                    "sent whole; larger ones are hashed here (not for EdDSA).\n"
                    "Schemes: default ecdsa-sha256|384|512 ed25519 ed448\n"
                    "  rsa-pkcs1-sha256|384|512 rsa-pss-sha256|384|512\n%s",
@@ -320,11 +350,12 @@ static int sig_input(kwc *c, struct sig_args *a, enum kwc_scheme *scheme,
     if (md == NULL) {
         free(msg);
         return kw_fail("%s is over 32 KiB: EdDSA (or an unknown key) needs the "
-                       "whole message", a->file);
+                       "whole message",
+                       a->file);
     }
     *data = malloc(64);
-    if (*data == NULL ||
-        EVP_Digest(msg, *len, *data, &dlen, EVP_get_digestbyname(md), NULL) != 1) {
+    if (*data == NULL || EVP_Digest(msg, *len, *data, &dlen,
+                                    EVP_get_digestbyname(md), NULL) != 1) {
         free(msg);
         free(*data);
         return kw_fail("cannot hash %s", a->file);
@@ -385,7 +416,8 @@ static int verify_run(int argc, char **argv)
         kwc_free(c);
         return KW_EXIT_FAIL;
     }
-    rc = kwc_verify(c, a.key, NULL, 0, scheme, is_digest, data, len, sig, siglen, &valid);
+    rc = kwc_verify(c, a.key, NULL, 0, scheme, is_digest, data, len, sig,
+                    siglen, &valid);
     free(data);
     free(sig);
     if (rc != KWC_OK)
@@ -421,9 +453,10 @@ static int session_run(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"socket", 1, NULL, 's'}, {"key", 1, NULL, 'k'}, {"peer", 1, NULL, 'p'},
-        {"role", 1, NULL, 'r'},   {"in", 1, NULL, 'i'},   {"out", 1, NULL, 'o'},
+        {"role", 1, NULL, 'r'},   {"in", 1, NULL, 'i'},  {"out", 1, NULL, 'o'},
         {"help", 0, NULL, 'h'},   {NULL, 0, NULL, 0}};
-    const char *sock = NULL, *key = NULL, *peer = NULL, *in = NULL, *out = NULL, *verb;
+    const char *sock = NULL, *key = NULL, *peer = NULL, *in = NULL, *out = NULL,
+               *verb;
     enum kwc_role role = KWC_ROLE_DEFAULT;
     uint8_t h[KWC_HANDLE_LEN], h2[KWC_HANDLE_LEN], ct[1024];
     size_t ctlen = 0;
@@ -433,27 +466,41 @@ static int session_run(int argc, char **argv)
 
     while ((o = getopt_long(argc, argv, "s:k:p:r:i:o:h", opts, NULL)) != -1) {
         switch (o) {
-        case 's': sock = optarg; break;
-        case 'k': key = optarg; break;
-        case 'p': peer = optarg; break;
-        case 'i': in = optarg; break;
-        case 'o': out = optarg; break;
+        case 's':
+            sock = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'p':
+            peer = optarg;
+            break;
+        case 'i':
+            in = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
         case 'r':
             if (strcmp(optarg, "initiator") == 0)
                 role = KWC_ROLE_INITIATOR;
             else if (strcmp(optarg, "responder") == 0)
                 role = KWC_ROLE_RESPONDER;
             else
-                return kw_usage_error("session", "role is initiator or responder");
+                return kw_usage_error("session",
+                                      "role is initiator or responder");
             break;
         case 'h':
             printf("Usage: keyward session [-s SOCKET] VERB ...\n"
                    "  encap --peer PUB.pem -o CIPHERTEXT   KEM to a peer key\n"
-                   "  decap -k KEY -i CIPHERTEXT           KEM with a key held here\n"
+                   "  decap -k KEY -i CIPHERTEXT           KEM with a key held "
+                   "here\n"
                    "  ecdh -k KEY --peer PUB.pem --role initiator|responder\n"
                    "  rekey HANDLE | derive HANDLE LABEL | close HANDLE\n"
-                   "New sessions print their handle (hex); the shared secret stays\n"
-                   "in keywardd. Handles belong to your uid.\n%s", sock_help);
+                   "New sessions print their handle (hex); the shared secret "
+                   "stays\n"
+                   "in keywardd. Handles belong to your uid.\n%s",
+                   sock_help);
             return KW_EXIT_OK;
         default:
             return kw_usage_error("session", "unknown option");
@@ -469,7 +516,8 @@ static int session_run(int argc, char **argv)
         uint8_t *spki = peer ? read_spki(peer, &slen) : NULL;
         if (spki == NULL) {
             kwc_free(c);
-            return kw_usage_error("session", "--peer must name a PEM or DER public key");
+            return kw_usage_error("session",
+                                  "--peer must name a PEM or DER public key");
         }
         if (strcmp(verb, "encap") == 0)
             rc = kwc_encapsulate(c, spki, slen, 0, role, ct, &ctlen, h);
@@ -492,7 +540,8 @@ static int session_run(int argc, char **argv)
         free(buf);
     } else if (optind < argc && parse_handle(argv[optind], h) == 0) {
         uint32_t epoch = 0;
-        if (strcmp(verb, "rekey") == 0 && (rc = kwc_rekey(c, h, &epoch)) == KWC_OK)
+        if (strcmp(verb, "rekey") == 0 &&
+            (rc = kwc_rekey(c, h, &epoch)) == KWC_OK)
             printf("epoch %u\n", epoch);
         else if (strcmp(verb, "close") == 0)
             rc = kwc_close_session(c, h);
@@ -539,8 +588,9 @@ static uint64_t get_be(const uint8_t *p, int n)
 static int aead_run(const char *cmd, bool seal, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"socket", 1, NULL, 's'}, {"handle", 1, NULL, 'H'}, {"aad", 1, NULL, 'A'},
-        {"out", 1, NULL, 'o'},    {"help", 0, NULL, 'h'},   {NULL, 0, NULL, 0}};
+        {"socket", 1, NULL, 's'}, {"handle", 1, NULL, 'H'},
+        {"aad", 1, NULL, 'A'},    {"out", 1, NULL, 'o'},
+        {"help", 0, NULL, 'h'},   {NULL, 0, NULL, 0}};
     const char *sock = NULL, *aad = "", *out = NULL;
     uint8_t h[KWC_HANDLE_LEN], *in = NULL, *buf = NULL;
     size_t inlen = 0, pos = 0, n;
@@ -551,18 +601,27 @@ static int aead_run(const char *cmd, bool seal, int argc, char **argv)
 
     while ((o = getopt_long(argc, argv, "s:H:A:o:h", opts, NULL)) != -1) {
         switch (o) {
-        case 's': sock = optarg; break;
-        case 'A': aad = optarg; break;
-        case 'o': out = optarg; break;
+        case 's':
+            sock = optarg;
+            break;
+        case 'A':
+            aad = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
         case 'H':
             if (parse_handle(optarg, h) != 0)
                 return kw_usage_error(cmd, "a handle is 32 hex digits");
             have_handle = true;
             break;
         case 'h':
-            printf("Usage: keyward %s [-s SOCKET] -H HANDLE [--aad TEXT] [-o OUT] [IN]\n"
-                   "%s with a session key held by keywardd (AES-GCM). Sealed files\n"
-                   "are records of 4-byte length, 8-byte sequence, ciphertext+tag.\n%s",
+            printf("Usage: keyward %s [-s SOCKET] -H HANDLE [--aad TEXT] [-o "
+                   "OUT] [IN]\n"
+                   "%s with a session key held by keywardd (AES-GCM). Sealed "
+                   "files\n"
+                   "are records of 4-byte length, 8-byte sequence, "
+                   "ciphertext+tag.\n%s",
                    cmd, seal ? "Encrypts" : "Decrypts", sock_help);
             return KW_EXIT_OK;
         default:
@@ -573,7 +632,8 @@ static int aead_run(const char *cmd, bool seal, int argc, char **argv)
         return kw_usage_error(cmd, "need -H HANDLE and at most one input file");
     if ((in = read_all(optind < argc ? argv[optind] : NULL, &inlen)) == NULL)
         return kw_fail("cannot read the input");
-    if (connect_or_fail(sock, &c) != KW_EXIT_OK || (buf = malloc(SEAL_CHUNK + 64)) == NULL ||
+    if (connect_or_fail(sock, &c) != KW_EXIT_OK ||
+        (buf = malloc(SEAL_CHUNK + 64)) == NULL ||
         (f = open_out(out)) == NULL) {
         free(in);
         free(buf);
@@ -584,8 +644,8 @@ static int aead_run(const char *cmd, bool seal, int argc, char **argv)
         if (seal) {
             uint64_t seq;
             size_t chunk = inlen - pos < SEAL_CHUNK ? inlen - pos : SEAL_CHUNK;
-            rc = kwc_seal(c, h, in + pos, chunk, (const uint8_t *)aad, strlen(aad),
-                          buf + 12, &n, &seq, NULL, NULL);
+            rc = kwc_seal(c, h, in + pos, chunk, (const uint8_t *)aad,
+                          strlen(aad), buf + 12, &n, &seq, NULL, NULL);
             put_be(buf, n, 4);
             put_be(buf + 4, seq, 8);
             if (rc == KWC_OK)
@@ -593,8 +653,10 @@ static int aead_run(const char *cmd, bool seal, int argc, char **argv)
             pos += chunk;
         } else {
             size_t len = inlen - pos >= 12 ? (size_t)get_be(in + pos, 4) : 0;
-            if (len < KWC_TAG_LEN || len > SEAL_CHUNK + KWC_TAG_LEN || pos + 12 + len > inlen) {
-                kw_fail("input is not a sealed file (bad record at offset %zu)", pos);
+            if (len < KWC_TAG_LEN || len > SEAL_CHUNK + KWC_TAG_LEN ||
+                pos + 12 + len > inlen) {
+                kw_fail("input is not a sealed file (bad record at offset %zu)",
+                        pos);
                 rc = -1;
                 break;
             }
@@ -638,9 +700,11 @@ static const char *quantile(const struct kwc_metrics *m,
         seen += mm->buckets[b];
         if (seen >= want && want > 0) {
             if (b < m->nbounds)
-                snprintf(buf, len, "<=%llu", (unsigned long long)m->bounds_us[b]);
+                snprintf(buf, len, "<=%llu",
+                         (unsigned long long)m->bounds_us[b]);
             else
-                snprintf(buf, len, ">%llu", (unsigned long long)m->bounds_us[m->nbounds - 1]);
+                snprintf(buf, len, ">%llu",
+                         (unsigned long long)m->bounds_us[m->nbounds - 1]);
             return buf;
         }
     }
@@ -649,9 +713,8 @@ static const char *quantile(const struct kwc_metrics *m,
 
 static int metrics_run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"socket", 1, NULL, 's'},
-                                         {"help", 0, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"socket", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *sock = NULL;
     struct kwc_metrics m;
     kwc *c;
@@ -661,8 +724,10 @@ static int metrics_run(int argc, char **argv)
         if (o == 's')
             sock = optarg;
         else if (o == 'h') {
-            printf("Usage: keyward metrics [-s SOCKET]\nCalls, errors and latency "
-                   "(bucket bounds, microseconds) per method.\n%s", sock_help);
+            printf(
+                "Usage: keyward metrics [-s SOCKET]\nCalls, errors and latency "
+                "(bucket bounds, microseconds) per method.\n%s",
+                sock_help);
             return KW_EXIT_OK;
         } else
             return kw_usage_error("metrics", "unknown option");
@@ -672,8 +737,10 @@ static int metrics_run(int argc, char **argv)
     if ((rc = kwc_metrics(c, &m)) != KWC_OK)
         return call_fail(c, "reading metrics", rc);
     printf("uptime %llus, configuration generation %u, %u sessions open\n",
-           (unsigned long long)m.uptime_seconds, m.config_generation, m.sessions_open);
-    printf("%-14s %10s %8s %10s %10s\n", "method", "calls", "errors", "p50_us", "p99_us");
+           (unsigned long long)m.uptime_seconds, m.config_generation,
+           m.sessions_open);
+    printf("%-14s %10s %8s %10s %10s\n", "method", "calls", "errors", "p50_us",
+           "p99_us");
     for (size_t i = 0; i < m.nmethods; i++) {
         char a[24], b[24];
         if (m.methods[i].calls == 0)
@@ -688,11 +755,19 @@ static int metrics_run(int argc, char **argv)
     return KW_EXIT_OK;
 }
 
-const struct kw_cmd kw_cmd_keys = {"keys", "list the keys keywardd lets you use", keys_run};
-const struct kw_cmd kw_cmd_pubkey = {"pubkey", "write a key's public key or certificates", pubkey_run};
-const struct kw_cmd kw_cmd_sign = {"sign", "sign a file with a key held by keywardd", sign_run};
-const struct kw_cmd kw_cmd_verify = {"verify", "verify a file's signature with keywardd", verify_run};
-const struct kw_cmd kw_cmd_session = {"session", "establish, rekey, derive or close session keys", session_run};
-const struct kw_cmd kw_cmd_seal = {"seal", "encrypt a file with a session key", seal_run};
-const struct kw_cmd kw_cmd_open = {"open", "decrypt a sealed file with a session key", open_run};
-const struct kw_cmd kw_cmd_metrics = {"metrics", "show keywardd's call counters and latencies", metrics_run};
+const struct kw_cmd kw_cmd_keys = {
+    "keys", "list the keys keywardd lets you use", keys_run};
+const struct kw_cmd kw_cmd_pubkey = {
+    "pubkey", "write a key's public key or certificates", pubkey_run};
+const struct kw_cmd kw_cmd_sign = {
+    "sign", "sign a file with a key held by keywardd", sign_run};
+const struct kw_cmd kw_cmd_verify = {
+    "verify", "verify a file's signature with keywardd", verify_run};
+const struct kw_cmd kw_cmd_session = {
+    "session", "establish, rekey, derive or close session keys", session_run};
+const struct kw_cmd kw_cmd_seal = {"seal", "encrypt a file with a session key",
+                                   seal_run};
+const struct kw_cmd kw_cmd_open = {
+    "open", "decrypt a sealed file with a session key", open_run};
+const struct kw_cmd kw_cmd_metrics = {
+    "metrics", "show keywardd's call counters and latencies", metrics_run};
