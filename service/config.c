@@ -431,6 +431,10 @@ struct svc_config *svc_config_load(const char *path, char *err, size_t errlen)
     if (cfg_providers_load(&cf, cfg, err, errlen) < 0 ||
         cfg_keys_load(cfg, key_pins, cert_uris, err, errlen) < 0)
         goto out;
+    if (cfg_tokens_probe(cfg) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
     /* Sorted by name for lookups; the policy refers to keys by index. */
     qsort(cfg->keys, cfg->nkeys, sizeof(*cfg->keys), cmp_key);
     if (parse_policy(&cf, cfg, err, errlen) < 0)
@@ -468,6 +472,7 @@ void svc_config_free(struct svc_config *cfg)
         free(cfg->tokens[i].name);
         free(cfg->tokens[i].uri);
         free(cfg->tokens[i].provider);
+        free(cfg->tokens[i].caps);
     }
     free(cfg->tokens);
     for (size_t i = 0; i < cfg->nkeys; i++)

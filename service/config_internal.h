@@ -21,5 +21,7 @@ int cfg_providers_load(const config_t *cf, struct svc_config *cfg, char *err,
 int cfg_keys_load(struct svc_config *cfg, char *const *pin_files,
                   char *const *cert_uris, char *err, size_t errlen);
 void cfg_key_cleanup(struct svc_key *key);
+/* Fills each token's capabilities from what its provider offers. */
+int cfg_tokens_probe(struct svc_config *cfg);
 
 #endif

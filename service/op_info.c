@@ -35,9 +35,9 @@ int svc_op_list_tokens(struct svc_call *c, const void *req, void *resp)
         COPY_STR(t->name, c->cfg->tokens[i].name);
         COPY_STR(t->uri, c->cfg->tokens[i].uri);
         COPY_STR(t->provider, c->cfg->tokens[i].provider);
-        /* TODO(provider): fill capabilities from what the provider reports
-         * for this token (its mechanism list, e.g. as a gettable provider
-         * or store parameter) once the Keyward provider exposes it. */
+        for (size_t k = 0; k < c->cfg->tokens[i].ncaps && k < 32; k++)
+            COPY_STR(t->capabilities[t->capabilities_count++],
+                     c->cfg->tokens[i].caps[k]);
     }
     return SVC_OK;
 }

@@ -63,6 +63,8 @@ enum svc_op {
 
 struct svc_token {
     char *name, *uri, *provider;
+    const char **caps; /* capability names (static strings) */
+    size_t ncaps;
 };
 
 struct svc_key {

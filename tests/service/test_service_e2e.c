@@ -56,6 +56,25 @@ static int test_version(void)
     return 1;
 }
 
+static int test_list_tokens(void)
+{
+    uint8_t *resp = NULL;
+    size_t len = 0;
+    int ok;
+    /* Raw call: the C client has no ListTokens wrapper; the capability
+     * names are plain strings in the encoded response. */
+    ok = TEST_rc(kwc_call_raw(C, "/keyward.v1.Keyward/ListTokens", NULL, 0,
+                              &resp, &len),
+                 KWC_OK) &&
+         TEST_true(memmem(resp, len, "files", 5) != NULL) &&
+         TEST_true(memmem(resp, len, "sign:ecdsa", 10) != NULL) &&
+         TEST_true(memmem(resp, len, "kem:rsasve", 10) != NULL) &&
+         /* OpenSSL 3.0's default provider has no EC KEM. */
+         TEST_true(memmem(resp, len, "kem:dhkem-ec", 12) == NULL);
+    free(resp);
+    return ok;
+}
+
 static int test_list_keys(void)
 {
     struct kwc_key_info *k = NULL;
@@ -560,6 +579,7 @@ int main(int argc, char **argv)
         return 1;
     }
     ADD_TEST(test_version);
+    ADD_TEST(test_list_tokens);
     ADD_TEST(test_list_keys);
     ADD_TEST(test_public_key);
     ADD_TEST(test_sign_verified_by_openssl);
