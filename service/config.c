@@ -402,7 +402,8 @@ static void free_strv(char **v, size_t n)
 
 static atomic_uint cfg_generation;
 
-struct svc_config *svc_config_load(const char *path, char *err, size_t errlen)
+struct svc_config *svc_config_load(const char *path, OSSL_LIB_CTX *running,
+                                   char *err, size_t errlen)
 {
     config_t cf;
     struct svc_config *cfg = calloc(1, sizeof(*cfg));
@@ -428,7 +429,7 @@ struct svc_config *svc_config_load(const char *path, char *err, size_t errlen)
         goto out;
     if (parse_keys(&cf, cfg, tok_pins, &key_pins, &cert_uris, err, errlen) < 0)
         goto out;
-    if (cfg_providers_load(&cf, cfg, err, errlen) < 0 ||
+    if (cfg_providers_load(&cf, cfg, running, err, errlen) < 0 ||
         cfg_keys_load(cfg, key_pins, cert_uris, err, errlen) < 0)
         goto out;
     if (cfg_tokens_probe(cfg) < 0) {
@@ -486,7 +487,11 @@ void svc_config_free(struct svc_config *cfg)
     free_idset(&cfg->metrics_acl);
     free(cfg->socket_path);
     free(cfg->socket_group);
-    OSSL_PROVIDER_unload(cfg->fallback);
-    OSSL_LIB_CTX_free(cfg->libctx);
+    free(cfg->providers_text);
+    /* Keys are freed above, before the context they came from. */
+    if (cfg->owns_libctx) {
+        OSSL_PROVIDER_unload(cfg->fallback);
+        OSSL_LIB_CTX_free(cfg->libctx);
+    }
     free(cfg);
 }

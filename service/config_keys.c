@@ -59,27 +59,26 @@ static int append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
     return 0;
 }
 
-/* Turns the 'providers' list into an openssl.cnf-style text and runs it in
- * the private library context: the one way OpenSSL 3.0 passes parameters
- * (module path, provider settings) to a provider. */
-static int providers_from_list(const config_setting_t *l,
-                               struct svc_config *cfg, char *err, size_t errlen)
+/* Turns the 'providers' list into an openssl.cnf-style text: the one way
+ * OpenSSL 3.0 passes parameters (module path, provider settings) to a
+ * provider. The text also tells a reload whether providers changed. */
+static int providers_text(const config_setting_t *l, const char *cnf,
+                          char **out, char *err, size_t errlen)
 {
     size_t cap = 1024, len = 0;
     char *text = malloc(cap);
-    int n = config_setting_length(l), rc = -1;
-    CONF *conf = NULL;
-    BIO *bio = NULL;
-    long eline = 0;
-    char why[256];
+    int n = l != NULL ? config_setting_length(l) : 0;
 
     if (text == NULL)
         return cfg_error(err, errlen, l, "out of memory");
     text[0] = '\0';
-    if (append(&text, &len, &cap,
-               "kw = kw_init\n[kw_init]\nproviders = "
-               "kw_providers\n[kw_providers]\n") < 0)
-        goto out;
+    if (cnf != NULL &&
+        append(&text, &len, &cap, "# openssl_conf %s\n", cnf) < 0)
+        goto oom;
+    if (n > 0 && append(&text, &len, &cap,
+                        "kw = kw_init\n[kw_init]\nproviders = "
+                        "kw_providers\n[kw_providers]\n") < 0)
+        goto oom;
     for (int i = 0; i < n; i++) {
         const config_setting_t *p = config_setting_get_elem(l, (unsigned)i);
         const char *name = NULL;
@@ -87,28 +86,28 @@ static int providers_from_list(const config_setting_t *l,
             strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                          "0123456789_-.") != strlen(name) ||
             *name == '\0') {
-            rc = cfg_error(err, errlen, p,
-                           "a provider needs a name of letters, digits, '_', "
-                           "'-' or '.'");
-            goto out;
+            free(text);
+            return cfg_error(err, errlen, p,
+                             "a provider needs a name of letters, digits, '_', "
+                             "'-' or '.'");
         }
         if (append(&text, &len, &cap, "%s = kw_prov_%d\n", name, i) < 0)
-            goto out;
+            goto oom;
     }
     for (int i = 0; i < n; i++) {
         const config_setting_t *p = config_setting_get_elem(l, (unsigned)i);
         const config_setting_t *params = config_setting_get_member(p, "params");
         const char *module = NULL;
         if (append(&text, &len, &cap, "[kw_prov_%d]\nactivate = 1\n", i) < 0)
-            goto out;
+            goto oom;
         if (config_setting_lookup_string(p, "module", &module)) {
             if (!conf_value_ok(module)) {
-                rc = cfg_error(err, errlen, p,
-                               "unsupported character in module");
-                goto out;
+                free(text);
+                return cfg_error(err, errlen, p,
+                                 "unsupported character in module");
             }
             if (append(&text, &len, &cap, "module = %s\n", module) < 0)
-                goto out;
+                goto oom;
         }
         for (int j = 0; params != NULL && j < config_setting_length(params);
              j++) {
@@ -117,17 +116,32 @@ static int providers_from_list(const config_setting_t *l,
             const char *v = config_setting_get_string(kv);
             const char *k = config_setting_name(kv);
             if (v == NULL || k == NULL || !conf_value_ok(v)) {
-                rc = cfg_error(err, errlen, kv,
-                               "provider params must be strings without "
-                               "$ \" ' \\ or #");
-                goto out;
+                free(text);
+                return cfg_error(err, errlen, kv,
+                                 "provider params must be strings without "
+                                 "$ \" ' \\ or #");
             }
             if (append(&text, &len, &cap, "%s = %s\n", k, v) < 0)
-                goto out;
+                goto oom;
         }
     }
-    conf = NCONF_new_ex(cfg->libctx, NULL);
-    bio = BIO_new_mem_buf(text, (int)len);
+    *out = text;
+    return 0;
+oom:
+    free(text);
+    return cfg_error(err, errlen, l, "out of memory");
+}
+
+/* Runs the providers text in the configuration's library context. */
+static int providers_start(const config_setting_t *l, struct svc_config *cfg,
+                           char *err, size_t errlen)
+{
+    CONF *conf = NCONF_new_ex(cfg->libctx, NULL);
+    BIO *bio = BIO_new_mem_buf(cfg->providers_text, -1);
+    long eline = 0;
+    char why[256];
+    int rc = -1;
+
     if (conf == NULL || bio == NULL || NCONF_load_bio(conf, bio, &eline) <= 0 ||
         CONF_modules_load(conf, "kw", 0) <= 0) {
         rc = cfg_error(err, errlen, l, "cannot start the providers: %s",
@@ -136,7 +150,7 @@ static int providers_from_list(const config_setting_t *l,
     }
     /* OpenSSL 3.0 reports success even when a provider's module does not
      * load: check that each one is running. */
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < config_setting_length(l); i++) {
         const config_setting_t *p = config_setting_get_elem(l, (unsigned)i);
         const char *name = NULL, *module = "(built in)";
         config_setting_lookup_string(p, "name", &name);
@@ -150,36 +164,42 @@ static int providers_from_list(const config_setting_t *l,
     }
     rc = 0;
 out:
-    if (rc < 0 && err[0] == '\0')
-        cfg_error(err, errlen, l, "out of memory");
     BIO_free(bio);
     NCONF_free(conf);
-    free(text);
     return rc;
 }
 
-int cfg_providers_load(const config_t *cf, struct svc_config *cfg, char *err,
-                       size_t errlen)
+int cfg_providers_load(const config_t *cf, struct svc_config *cfg,
+                       OSSL_LIB_CTX *running, char *err, size_t errlen)
 {
     const config_setting_t *l = config_lookup(cf, "providers");
     const char *cnf = NULL;
     char why[256];
 
+    err[0] = '\0';
+    config_lookup_string(cf, "openssl_conf", &cnf);
+    if (l != NULL && !config_setting_is_list(l))
+        return cfg_error(err, errlen, l,
+                         "'providers' must be a list ( { name = ...; } )");
+    if (providers_text(l, cnf, &cfg->providers_text, err, errlen) < 0)
+        return -1;
+    if (running != NULL) {
+        /* A reload keeps the running library context and its providers:
+         * OpenSSL 3.0 crashes at thread exit when a library context that
+         * worker threads used is freed before them. */
+        cfg->libctx = running;
+        return 0;
+    }
     cfg->libctx = OSSL_LIB_CTX_new();
     if (cfg->libctx == NULL)
         return cfg_error(err, errlen, NULL, "out of memory");
-    err[0] = '\0';
-    if (config_lookup_string(cf, "openssl_conf", &cnf) &&
-        !OSSL_LIB_CTX_load_config(cfg->libctx, cnf))
+    cfg->owns_libctx = true;
+    if (cnf != NULL && !OSSL_LIB_CTX_load_config(cfg->libctx, cnf))
         return cfg_error(err, errlen, config_lookup(cf, "openssl_conf"),
                          "cannot load %s: %s", cnf,
                          ossl_reason(why, sizeof(why)));
-    if (l != NULL) {
-        if (!config_setting_is_list(l))
-            return cfg_error(err, errlen, l,
-                             "'providers' must be a list ( { name = ...; } )");
-        return providers_from_list(l, cfg, err, errlen);
-    }
+    if (l != NULL && config_setting_length(l) > 0)
+        return providers_start(l, cfg, err, errlen);
     if (cnf == NULL &&
         (cfg->fallback = OSSL_PROVIDER_load(cfg->libctx, "default")) == NULL)
         return cfg_error(err, errlen, NULL, "cannot load the default provider");

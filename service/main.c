@@ -33,7 +33,7 @@ static void reload(struct svc_state *st, const char *path)
     struct svc_config *cfg, *old;
 
     sd_notify(0, "RELOADING=1");
-    cfg = svc_config_load(path, err, sizeof(err));
+    cfg = svc_config_load(path, st->libctx, err, sizeof(err));
     if (cfg == NULL) {
         svc_log("reload rejected, keeping the running configuration: %s", err);
         sd_notify(0, "READY=1\nSTATUS=reload rejected: configuration error");
@@ -43,6 +43,9 @@ static void reload(struct svc_state *st, const char *path)
     if (strcmp(old->socket_path, cfg->socket_path) != 0 ||
         old->workers != cfg->workers)
         svc_log("socket and workers change only on restart");
+    if (strcmp(old->providers_text, cfg->providers_text) != 0)
+        svc_log("providers change only on restart: keys load through the "
+                "running ones");
     svc_config_free(old);
     svc_state_config_set(st, cfg);
     svc_log("configuration reloaded (generation %u, %zu keys)", cfg->generation,
@@ -91,7 +94,7 @@ int main(int argc, char **argv)
     if (CRYPTO_secure_malloc_init(SECURE_HEAP_SIZE, 16) != 1)
         svc_log("no secure heap (mlock limit?): session keys use the "
                 "ordinary heap");
-    cfg = svc_config_load(path, err, sizeof(err));
+    cfg = svc_config_load(path, NULL, err, sizeof(err));
     if (cfg == NULL) {
         svc_log("%s", err);
         goto out_heap;

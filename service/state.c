@@ -10,6 +10,11 @@
 int svc_state_init(struct svc_state *st, struct svc_config *cfg)
 {
     st->cfg = cfg;
+    /* The library context outlives every configuration that uses it. */
+    st->libctx = cfg->libctx;
+    st->libctx_fallback = cfg->fallback;
+    cfg->owns_libctx = false;
+    cfg->fallback = NULL;
     st->started = svc_now_us() / 1000000u;
     if (pthread_mutex_init(&st->lock, NULL) != 0)
         return -1;
@@ -30,6 +35,10 @@ void svc_state_cleanup(struct svc_state *st)
     st->metrics = NULL;
     svc_config_free(st->cfg);
     st->cfg = NULL;
+    OSSL_PROVIDER_unload(st->libctx_fallback);
+    st->libctx_fallback = NULL;
+    OSSL_LIB_CTX_free(st->libctx);
+    st->libctx = NULL;
     OSSL_PROVIDER_unload(st->crypto_prov);
     st->crypto_prov = NULL;
     OSSL_LIB_CTX_free(st->crypto_ctx);

@@ -105,9 +105,13 @@ enum svc_audit_mode { SVC_AUDIT_STDERR, SVC_AUDIT_JOURNAL, SVC_AUDIT_NONE };
 struct svc_config {
     atomic_int refs;
     unsigned generation;
-    /* The private library context holding the configured providers. */
+    /* The private library context holding the configured providers:
+     * created by the first configuration, kept by every reload (owned by
+     * svc_state once the service runs). */
     OSSL_LIB_CTX *libctx;
+    bool owns_libctx;
     OSSL_PROVIDER *fallback; /* "default", when no provider is configured */
+    char *providers_text;    /* what started the providers */
     struct svc_token *tokens;
     size_t ntokens;
     struct svc_key *keys; /* sorted by name */
@@ -124,10 +128,12 @@ struct svc_config {
     unsigned drain_timeout_s;
 };
 
-/* Parses and loads a configuration: starts its providers and loads every
- * key through OSSL_STORE. On failure returns NULL and writes a message a
- * person can act on into err. The result holds one reference. */
-struct svc_config *svc_config_load(const char *path, char *err, size_t errlen);
+/* Parses and loads a configuration: starts its providers (in a new library
+ * context, or uses running on a reload) and loads every key through
+ * OSSL_STORE. On failure returns NULL and writes a message a person can
+ * act on into err. The result holds one reference. */
+struct svc_config *svc_config_load(const char *path, OSSL_LIB_CTX *running,
+                                   char *err, size_t errlen);
 void svc_config_up_ref(struct svc_config *cfg);
 /* Drops one reference; frees on the last. Accepts NULL. */
 void svc_config_free(struct svc_config *cfg);
@@ -234,11 +240,14 @@ struct svc_state {
     struct svc_config *cfg;
     OSSL_LIB_CTX *crypto_ctx; /* default provider: HKDF, AES-GCM, DRBG */
     OSSL_PROVIDER *crypto_prov;
+    OSSL_LIB_CTX *libctx; /* the configurations' (see svc_config) */
+    OSSL_PROVIDER *libctx_fallback;
     struct svc_sessions *sessions;
     struct svc_metric *metrics; /* one per method, svc_nmethods */
     uint64_t started;           /* CLOCK_MONOTONIC seconds */
 };
 
+/* Takes cfg's reference and its library context. */
 int svc_state_init(struct svc_state *st, struct svc_config *cfg);
 void svc_state_cleanup(struct svc_state *st);
 /* The configuration in force, with a reference for the caller. */

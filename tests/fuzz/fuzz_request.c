@@ -75,7 +75,7 @@ static bool setup(void)
             "sessions = { max = 64; max_per_uid = 64; max_seals = 1000; };\n",
             dir, dir, dir, dir);
     fclose(f);
-    cfg = svc_config_load(path, err, sizeof(err));
+    cfg = svc_config_load(path, NULL, err, sizeof(err));
     if (cfg == NULL) {
         fprintf(stderr, "fuzz setup: %s\n", err);
         return false;

@@ -2,6 +2,7 @@
 /* test_service_load.c: 32 concurrent clients sign, seal, open and rekey for a
  * bounded time: zero failed calls, clean exit. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,15 @@ static int test_load(void)
     for (n = 0; n < CLIENTS; n++)
         if (pthread_create(&th[n], NULL, client, (void *)(intptr_t)n) != 0)
             break;
+    /* A reload in the middle of the load must not drop a call. */
+    {
+        struct timespec half = {.tv_sec = 0, .tv_nsec = 0};
+        uint64_t left = deadline_ms - now_ms();
+        half.tv_sec = (time_t)(left / 2000);
+        half.tv_nsec = (long)(left / 2 % 1000) * 1000000L;
+        nanosleep(&half, NULL);
+        kwt_signal(&T, SIGHUP);
+    }
     for (int i = 0; i < n; i++)
         pthread_join(th[i], NULL);
     fprintf(stderr, "%d clients, %ld calls, %ld failures\n", n,
