@@ -278,6 +278,18 @@ static int sess_usable(const struct sess *s, char *msg, size_t msglen)
     return SVC_OK;
 }
 
+/* sess_find, refusing a session exhausted by failed decryptions (a key
+ * update, a child or an export of it would not help). Lock held. */
+static int sess_find_alive(struct svc_sessions *t, uid_t owner,
+                           const uint8_t *handle, size_t handle_len,
+                           struct sess **out, char *msg, size_t msglen)
+{
+    int rc = sess_find(t, owner, handle, handle_len, out, msg, msglen);
+    if (rc == SVC_OK && (*out)->dead)
+        rc = sess_usable(*out, msg, msglen);
+    return rc;
+}
+
 static bool near_limit(const struct sess *s)
 {
     return s->tx_seq >= s->lim.max_seals / 10 * 9 ||
@@ -445,9 +457,7 @@ int svc_session_derive(struct svc_sessions *t, const struct svc_limits *lim,
     int rc;
 
     pthread_mutex_lock(&t->lock);
-    rc = sess_find(t, owner, handle, handle_len, &s, msg, msglen);
-    if (rc == SVC_OK && s->dead)
-        rc = sess_usable(s, msg, msglen);
+    rc = sess_find_alive(t, owner, handle, handle_len, &s, msg, msglen);
     if (rc != SVC_OK)
         goto out;
     if (svc_kdf_expand(t->libctx, s->k->prk, "keyward/v1 child ", label, prk,
@@ -473,9 +483,7 @@ int svc_session_rekey(struct svc_sessions *t, uid_t owner,
     int rc;
 
     pthread_mutex_lock(&t->lock);
-    rc = sess_find(t, owner, handle, handle_len, &s, msg, msglen);
-    if (rc == SVC_OK && s->dead)
-        rc = sess_usable(s, msg, msglen); /* a key update does not help */
+    rc = sess_find_alive(t, owner, handle, handle_len, &s, msg, msglen);
     if (rc != SVC_OK)
         goto out;
     /* Ratchet: the next PRK from the current one; the old epoch's keys
@@ -524,9 +532,7 @@ int svc_session_export(struct svc_sessions *t, uid_t owner,
     struct sess *s;
     int rc;
     pthread_mutex_lock(&t->lock);
-    rc = sess_find(t, owner, handle, handle_len, &s, msg, msglen);
-    if (rc == SVC_OK && s->dead)
-        rc = sess_usable(s, msg, msglen);
+    rc = sess_find_alive(t, owner, handle, handle_len, &s, msg, msglen);
     if (rc == SVC_OK &&
         svc_kdf_expand(t->libctx, s->k->prk, "keyward/v1 export ", label, out,
                        outlen) < 0) {
