@@ -31,8 +31,8 @@ cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release >build/demo.log 2>&1 ||
     { cat build/demo.log; die "configure failed"; }
 cmake --build build/demo -j"$(nproc)" >>build/demo.log 2>&1 ||
     { tail -30 build/demo.log; die "build failed (full log: build/demo.log)"; }
-ok "built build/demo/tools/keyward"
-kw=$PWD/build/demo/tools/keyward
+ok "built build/demo/tools/keyward/keyward"
+kw=$PWD/build/demo/tools/keyward/keyward
 
 work=$(mktemp -d /tmp/keyward-demo-XXXXXX)
 cleanup() { $keep || rm -rf "$work"; }

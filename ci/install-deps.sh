@@ -13,7 +13,7 @@ libconfig-dev libsystemd-dev
 mosquitto mosquitto-clients
 swtpm swtpm-tools tpm2-tools libtpm2-pkcs11-1 libtpm2-pkcs11-tools
 tpm2-abrmd libtss2-tcti-tabrmd0 tpm2-openssl dbus
-valgrind util-linux procps iproute2 xxd
+valgrind util-linux procps iproute2 xxd systemd
 "
 
 # Node.js runs the npm HPKE test peer. Machines of this kind ship Node.js 20

@@ -54,8 +54,13 @@ static CK_RV crypt_run(hsm_key *k, const struct hsm_mech *m, bool encrypt,
     struct crypt_args a = {.encrypt = encrypt, .in = in, .inlen = inlen,
                            .out = out, .outlen = outlen};
 
+    CK_RV rv;
+
     if (out == NULL || outlen == NULL)
         return CKR_ARGUMENTS_BAD;
+    if ((rv = hsm_token_check_mech(k->token, m->type,
+                                   encrypt ? CKF_ENCRYPT : CKF_DECRYPT)) != CKR_OK)
+        return rv;
     hsm_mech_to_ck(m, &a.mech);
     return hsm_run(k, crypt_fn, &a);
 }
@@ -103,7 +108,11 @@ CK_RV hsm_op_start(hsm_key *k, const struct hsm_mech *m, enum hsm_op_kind kind,
     hsm_op *op;
     CK_RV rv;
 
+    static const CK_FLAGS need[] = {CKF_ENCRYPT, CKF_DECRYPT, CKF_SIGN, CKF_VERIFY};
+
     *out = NULL;
+    if ((rv = hsm_token_check_mech(k->token, m->type, need[kind])) != CKR_OK)
+        return rv;
     if ((op = calloc(1, sizeof(*op))) == NULL)
         return CKR_HOST_MEMORY;
     op->kind = kind;

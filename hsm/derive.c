@@ -69,11 +69,9 @@ CK_RV hsm_derive_ecdh(hsm_key *priv, const uint8_t *peer, size_t peer_len,
 
     if (priv->cls != CKO_PRIVATE_KEY || priv->type != CKK_EC)
         return HSM_RV_KEY_UNSUITABLE;
-    if (!hsm_token_has_mech(priv->token, CKM_ECDH1_DERIVE, CKF_DERIVE, 0)) {
-        hsm_set_detail("token '%s' has no CKM_ECDH1_DERIVE",
-                       priv->token->info.label);
-        return HSM_RV_MECH_UNSUPPORTED;
-    }
+    if ((rv = hsm_token_check_mech(priv->token, CKM_ECDH1_DERIVE, CKF_DERIVE)) !=
+        CKR_OK)
+        return rv;
     if (secret == NULL || secret_len == NULL || *secret_len < len)
         return CKR_BUFFER_TOO_SMALL;
     derive_setup(&a, peer, peer_len);
@@ -112,11 +110,9 @@ CK_RV hsm_derive_ecdh_key(hsm_key *priv, const uint8_t *peer, size_t peer_len,
     *out = NULL;
     if (priv->cls != CKO_PRIVATE_KEY || priv->type != CKK_EC)
         return HSM_RV_KEY_UNSUITABLE;
-    if (!hsm_token_has_mech(priv->token, CKM_ECDH1_DERIVE, CKF_DERIVE, 0)) {
-        hsm_set_detail("token '%s' has no CKM_ECDH1_DERIVE",
-                       priv->token->info.label);
-        return HSM_RV_MECH_UNSUPPORTED;
-    }
+    if ((rv = hsm_token_check_mech(priv->token, CKM_ECDH1_DERIVE, CKF_DERIVE)) !=
+        CKR_OK)
+        return rv;
     derive_setup(&a, peer, peer_len);
     if ((rv = hsm_session_get(priv->token, &s)) != CKR_OK)
         return rv;

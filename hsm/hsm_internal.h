@@ -36,6 +36,12 @@ struct hsm_module {
     CK_RV (*session_cancel)(CK_SESSION_HANDLE session, CK_FLAGS flags);
     unsigned version;       /* major * 100 + minor */
     bool finalize_at_free;  /* we initialised it, so we finalize it */
+    /* tpm2-pkcs11 1.9.0 crashes (SEGV in tpm_sign) when one process signs
+     * on several sessions at once: such modules get one pooled session per
+     * token, re-entrant for the thread holding it, and anchor operations
+     * take it too, so every call is serialised. A TPM runs one command at
+     * a time anyway. */
+    bool serial;
     atomic_uint fork_gen;   /* hsm_fork_gen the module state belongs to */
     pthread_mutex_t lock;   /* tokens list, re-initialisation */
     struct hsm_token *tokens;
@@ -47,6 +53,8 @@ enum { HSM_SLOT_EMPTY, HSM_SLOT_FREE, HSM_SLOT_BUSY };
 struct hsm_session {
     hsm_token *token;
     atomic_int state;        /* HSM_SLOT_* */
+    pthread_t owner;         /* serial modules: the holding thread */
+    unsigned depth;          /* serial modules: nested gets by the owner */
     CK_SESSION_HANDLE h;
     unsigned gen;            /* token generation the session belongs to */
     bool op_active;          /* an operation started and not finished */
@@ -160,6 +168,11 @@ void hsm_token_reset_after_fork(hsm_token *t);
 /* Copies a token-space string (blank padded, not NUL-terminated). */
 void hsm_copy_padded(char *dst, size_t dstsz, const CK_UTF8CHAR *src,
                      size_t srclen);
+
+/* Refuses a mechanism the token's list lacks, with HSM_RV_MECH_UNSUPPORTED
+ * and a detail naming both; CKR_OK otherwise. */
+CK_RV hsm_token_check_mech(const hsm_token *t, CK_MECHANISM_TYPE mech,
+                           CK_FLAGS flags);
 
 /* pool.c */
 CK_RV hsm_pool_init(hsm_token *t, size_t max);

@@ -107,6 +107,19 @@ static CK_RV module_bind(hsm_module *m)
     return CKR_OK;
 }
 
+/* Module quirks, recognised by the library's manufacturer ID. */
+static void module_quirks(hsm_module *m)
+{
+    static const char tpm2_pkcs11[] = "tpm2-software.github.io";
+    CK_INFO info;
+
+    if (m->fl->C_GetInfo(&info) != CKR_OK)
+        return;
+    /* tpm2-pkcs11: see hsm_module.serial. */
+    if (memcmp(info.manufacturerID, tpm2_pkcs11, sizeof(tpm2_pkcs11) - 1) == 0)
+        m->serial = true;
+}
+
 static void module_destroy(hsm_module *m)
 {
     if (m == NULL)
@@ -188,6 +201,7 @@ CK_RV hsm_module_open(const char *path, const char *init_args,
         goto err_unlock;
     if ((rv = module_initialize(m)) != CKR_OK)
         goto err_unlock;
+    module_quirks(m);
     m->next = registry;
     registry = m;
     pthread_mutex_unlock(&registry_lock);

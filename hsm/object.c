@@ -612,8 +612,9 @@ static CK_RV key_refresh(hsm_key *k, CK_OBJECT_HANDLE *h)
         copies_remove(t, k->fast, k->fast_epoch);
     }
     k->fast = CK_INVALID_HANDLE;
+    /* No copies on serial modules (tpm2-pkcs11): nothing to gain there. */
     if ((k->cls == CKO_PRIVATE_KEY || k->cls == CKO_SECRET_KEY) &&
-        k->token_object && k->copyable) {
+        k->token_object && k->copyable && !t->mod->serial) {
         struct copy_args a = {CK_INVALID_HANDLE};
         if (hsm_run_anchor(t, copy_fn, k->handle, &a) == CKR_OK) {
             k->fast = a.copy;

@@ -51,6 +51,7 @@ void hsm_pool_drain(hsm_token *t, bool close_sessions)
 
         if (!close_sessions) {
             /* Forked child: no other thread exists; every handle is dead. */
+            s->depth = 0;
             atomic_store(&s->state, HSM_SLOT_EMPTY);
             continue;
         }
@@ -137,6 +138,13 @@ CK_RV hsm_session_get(hsm_token *t, hsm_session **out)
     CK_RV rv;
 
     *out = NULL;
+    if (t->mod->serial && atomic_load(&t->slots[0].state) == HSM_SLOT_BUSY &&
+        pthread_equal(t->slots[0].owner, pthread_self())) {
+        /* Serial module, and this thread holds the session already. */
+        t->slots[0].depth++;
+        *out = &t->slots[0];
+        return CKR_OK;
+    }
     if ((rv = token_ready(t)) != CKR_OK)
         return rv;
     gen = atomic_load_explicit(&t->gen, memory_order_acquire);
@@ -159,6 +167,8 @@ CK_RV hsm_session_get(hsm_token *t, hsm_session **out)
                 }
             }
             pool_hint = idx;
+            s->owner = pthread_self();
+            s->depth = 1;
             *out = s;
             return CKR_OK;
         }
@@ -173,6 +183,8 @@ CK_RV hsm_session_get(hsm_token *t, hsm_session **out)
             rv = slot_open(t, s, gen);
             if (rv == CKR_OK) {
                 pool_hint = idx;
+                s->owner = pthread_self();
+                s->depth = 1;
                 *out = s;
                 return CKR_OK;
             }
@@ -192,6 +204,8 @@ void hsm_session_put(hsm_session *s)
     if (s == NULL)
         return;
     t = s->token;
+    if (--s->depth > 0)
+        return; /* a nested get by the same thread (serial modules) */
     if (__builtin_expect(s->op_active, 0)) {
         if (t->mod->session_cancel != NULL &&
             t->mod->session_cancel(s->h, HSM_CKF_SESSION_CANCEL_ALL) == CKR_OK) {
@@ -215,6 +229,7 @@ void hsm_session_discard(hsm_session *s)
 
     t->mod->fl->C_CloseSession(s->h);
     s->op_active = false;
+    s->depth = 0;
     atomic_store_explicit(&s->state, HSM_SLOT_EMPTY, memory_order_release);
     pool_signal(t);
 }

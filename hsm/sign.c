@@ -56,8 +56,12 @@ CK_RV hsm_sign(hsm_key *k, const struct hsm_mech *m, const uint8_t *in,
 
     if (sig == NULL || siglen == NULL)
         return CKR_ARGUMENTS_BAD;
+    CK_RV rv;
+
     if (k->cls != CKO_PRIVATE_KEY && k->cls != CKO_SECRET_KEY)
         return HSM_RV_KEY_UNSUITABLE;
+    if ((rv = hsm_token_check_mech(k->token, m->type, CKF_SIGN)) != CKR_OK)
+        return rv;
     hsm_mech_to_ck(m, &a.mech);
     return hsm_run(k, sign_fn, &a);
 }
@@ -83,8 +87,12 @@ CK_RV hsm_verify(hsm_key *k, const struct hsm_mech *m, const uint8_t *in,
     struct sign_args a = {.in = in, .inlen = inlen, .csig = sig,
                           .siglen = &siglen, .key = k};
 
+    CK_RV rv;
+
     if (k->cls == CKO_PRIVATE_KEY || k->cls == CKO_CERTIFICATE)
         return HSM_RV_KEY_UNSUITABLE;
+    if ((rv = hsm_token_check_mech(k->token, m->type, CKF_VERIFY)) != CKR_OK)
+        return rv;
     hsm_mech_to_ck(m, &a.mech);
     return hsm_run(k, verify_fn, &a);
 }

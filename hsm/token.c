@@ -204,10 +204,12 @@ static void token_destroy(hsm_token *t)
     free(t);
 }
 
-static size_t token_pool_bound(const CK_TOKEN_INFO *ti)
+static size_t token_pool_bound(const hsm_module *m, const CK_TOKEN_INFO *ti)
 {
     CK_ULONG max = ti->ulMaxSessionCount;
 
+    if (m->serial)
+        return 1;
     if (max == CK_EFFECTIVELY_INFINITE || max == CK_UNAVAILABLE_INFORMATION)
         return HSM_POOL_DEFAULT;
     if (max <= 1)
@@ -262,7 +264,7 @@ CK_RV hsm_token_open(hsm_module *m, const hsm_uri *uri, hsm_token **out)
     t->mod = m;
     t->info = pick.first;
     t->ck_flags = ti.flags;
-    t->info.max_sessions = token_pool_bound(&ti);
+    t->info.max_sessions = token_pool_bound(m, &ti);
     if ((rv = token_read_mechs(t)) != CKR_OK ||
         (rv = hsm_pool_init(t, t->info.max_sessions)) != CKR_OK ||
         (rv = token_open_anchor(t)) != CKR_OK) {
@@ -459,11 +461,15 @@ CK_RV hsm_run_anchor(hsm_token *t, hsm_run_fn fn, CK_OBJECT_HANDLE h,
                      void *arg)
 {
     struct hsm_session s = {.token = t};
+    hsm_session *excl = NULL;
     CK_RV rv;
 
     if ((rv = hsm_module_check_fork(t->mod)) != CKR_OK)
         return rv;
     if (atomic_load(&t->lost) && (rv = hsm_token_reattach(t)) != CKR_OK)
+        return rv;
+    /* Serial modules: hold the pooled session so no other call runs. */
+    if (t->mod->serial && (rv = hsm_session_get(t, &excl)) != CKR_OK)
         return rv;
     pthread_mutex_lock(&t->lock);
     for (int attempt = 0;; attempt++) {
@@ -485,12 +491,10 @@ CK_RV hsm_run_anchor(hsm_token *t, hsm_run_fn fn, CK_OBJECT_HANDLE h,
             break;
         }
     }
-    if (s.op_active) {
-        /* The anchor is never closed for this: operations run on it are
-         * single calls (C_GenerateKey, C_DeriveKey, C_CopyObject). */
-        s.op_active = false;
-    }
+    /* Operations run on the anchor are single calls (C_GenerateKey,
+     * C_DeriveKey, C_CopyObject): none is ever left in flight. */
     pthread_mutex_unlock(&t->lock);
+    hsm_session_put(excl);
     return rv;
 }
 
@@ -601,6 +605,16 @@ bool hsm_token_has_mech(const hsm_token *t, CK_MECHANISM_TYPE mech,
     size = mech_sizes_in_bytes(mech, mi->info.ulMaxKeySize) ? key_bits / 8
                                                             : key_bits;
     return size >= mi->info.ulMinKeySize && size <= mi->info.ulMaxKeySize;
+}
+
+CK_RV hsm_token_check_mech(const hsm_token *t, CK_MECHANISM_TYPE mech,
+                           CK_FLAGS flags)
+{
+    if (hsm_token_has_mech(t, mech, flags, 0))
+        return CKR_OK;
+    hsm_set_detail("token '%s' does not offer %s for this use", t->info.label,
+                   hsm_mech_name(mech));
+    return HSM_RV_MECH_UNSUPPORTED;
 }
 
 const CK_MECHANISM_TYPE *hsm_token_get0_mechs(const hsm_token *t, size_t *n)

@@ -243,6 +243,14 @@ bool tu_vars_load(void)
     return true;
 }
 
+const char *tu_var_opt(const char *name)
+{
+    for (size_t i = 0; i < tu_nvars; i++)
+        if (strcmp(tu_names[i], name) == 0)
+            return tu_values[i];
+    return NULL;
+}
+
 const char *tu_var(const char *name)
 {
     for (size_t i = 0; i < tu_nvars; i++)

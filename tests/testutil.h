@@ -65,6 +65,10 @@ bool tu_vars_load(void);
  * when it is missing (a test must not skip silently). */
 const char *tu_var(const char *name);
 
+/* A variable of the fixture file, or NULL when this token has none (a TPM
+ * token has no Ed25519 key, for instance): the caller skips with a reason. */
+const char *tu_var_opt(const char *name);
+
 /* Prints "SKIP: reason" and returns the skip status ctest recognises. */
 int tu_skip(const char *reason);
 #define TU_SKIP_CODE 77

@@ -7,13 +7,14 @@
 #include "hsmtest.h"
 
 #define THREADS 8
-#define ROUNDS 150
 
 struct worker {
     hsm_key *key;
     EVP_PKEY *pub;
     int failures;
 };
+
+static int rounds = 150;
 
 static void *worker_run(void *arg)
 {
@@ -23,7 +24,7 @@ static void *worker_run(void *arg)
     size_t siglen, derlen;
     unsigned int dl;
 
-    for (int i = 0; i < ROUNDS; i++) {
+    for (int i = 0; i < rounds; i++) {
         char msg[32];
         snprintf(msg, sizeof(msg), "round %d %p", i, (void *)w);
         EVP_Digest(msg, strlen(msg), dgst, &dl, EVP_sha256(), NULL);
@@ -87,8 +88,11 @@ static int test_bounded(void)
     setenv("KWFAULT_MAX_SESSIONS", "3", 1);
     if (!ht_open(&h, ht_fault_module()))
         return 0;
-    ok = TEST_int_eq(hsm_token_get0_info(h.tok)->max_sessions, 2) &&
-         run_threads(&h, 2);
+    /* 2, or 1 on modules hsm/ serialises (tpm2-pkcs11). */
+    size_t max = hsm_token_get0_info(h.tok)->max_sessions;
+    ok = TEST_true(max == 2 || (max == 1 && strcmp(tu_var("KW_TOKEN_DRIVER"),
+                                                   "tpm2") == 0)) &&
+         run_threads(&h, max);
     ht_close(&h);
     unsetenv("KWFAULT_MAX_SESSIONS");
     return ok;
@@ -98,6 +102,10 @@ int main(int argc, char **argv)
 {
     if (!tu_vars_load())
         return 1;
+    /* A TPM signs ~100 times a second, one at a time: fewer rounds, the
+     * same 8 threads. */
+    if (strcmp(tu_var("KW_TOKEN_DRIVER"), "tpm2") == 0)
+        rounds = 6;
     ADD_TEST(test_unbounded);
     ADD_TEST(test_bounded);
     return tu_run(argc, argv);

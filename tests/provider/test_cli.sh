@@ -5,7 +5,7 @@
 # listing; genpkey into the token; key-reference files; decryption, ECDH;
 # each bad input a clear error and no crash.
 . "$KW_SOURCE_DIR/tests/provider/provtest.sh"
-kwtool="$KW_BUILD_DIR/tools/keyward"
+kwtool="$KW_BUILD_DIR/tools/keyward/keyward"
 printf 'a message a device signs\n' >"$work/msg"
 tok=$KW_TOKEN_URI
 

@@ -8,7 +8,7 @@
 set -f # URIs hold "?": never a glob
 command -v mosquitto >/dev/null 2>&1 || fail "mosquitto not installed"
 [ -x /usr/sbin/mosquitto ] && broker=/usr/sbin/mosquitto || broker=mosquitto
-kwtool="$KW_BUILD_DIR/tools/keyward"
+kwtool="$KW_BUILD_DIR/tools/keyward/keyward"
 
 # The keys as files: references to ec256 (broker) and ec521 (client).
 "$kwtool" keyref -o "$work/broker.key" "$KW_TOKEN_URI;object=ec256;type=private"

@@ -5,7 +5,7 @@
 set -eu
 . "$KW_TEST_VARS"
 . "$KW_SOURCE_DIR/tests/fixtures/private-token.sh"
-kw="$KW_BUILD_DIR/tools/keyward"
+kw="$KW_BUILD_DIR/tools/keyward/keyward"
 export KEYWARD_PKCS11_MODULE="$KW_MODULE"
 work=$(mktemp -d)
 trap 'rm -rf "$work" ${KW_PRIVATE_DIR:+"$KW_PRIVATE_DIR"}' EXIT
