@@ -181,6 +181,31 @@ static int test_pin_errors(void)
     return ok;
 }
 
+/* A PIN in the URI (pin-value) never appears in an error message. */
+static int test_pin_not_in_errors(void)
+{
+    char uri[512];
+    unsigned long e;
+    const char *data = NULL;
+    int flags = 0, ok = 1, seen = 0;
+    EVP_PKEY *k;
+
+    snprintf(uri, sizeof(uri), "%s;object=nosuchkey?pin-value=%s",
+             tu_var("KW_TOKEN_URI"), tu_var("KW_PIN"));
+    k = pt_load_key(uri, OSSL_STORE_INFO_PKEY);
+    ok &= TEST_ptr_null(k);
+    while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+        if ((flags & ERR_TXT_STRING) == 0 || data == NULL)
+            continue;
+        if (strstr(data, "pin-value=***") != NULL)
+            seen = 1;
+        if (!TEST_true(strstr(data, tu_var("KW_PIN")) == NULL))
+            ok = 0;
+    }
+    EVP_PKEY_free(k);
+    return ok && TEST_true(seen);
+}
+
 static int test_errors(void)
 {
     char uri[512];
@@ -298,6 +323,7 @@ int main(int argc, char **argv)
     ADD_TEST(test_pin_errors);
     ADD_TEST(test_pin_callback);
     ADD_TEST(test_errors);
+    ADD_TEST(test_pin_not_in_errors);
     ADD_TEST(test_private_public_cert);
     ADD_TEST(test_list_token);
     ADD_TEST(test_twin_by_id);
