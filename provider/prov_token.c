@@ -163,7 +163,7 @@ static int callback_pin(prov_ctx *ctx, struct prov_token *pt,
     size_t max = 256, n = 0;
     OSSL_PARAM params[2];
 
-    snprintf(info, sizeof(info), "PIN for token '%s'",
+    snprintf(info, sizeof(info), "token '%s' user PIN",
              hsm_token_get0_info(pt->tok)->label);
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO,
                                                  info, 0);
