@@ -230,7 +230,8 @@ int main(int argc, char **argv)
         !ENGINE_ctrl_cmd_string(e, "PIN", bench_var("KW_PIN"), 0) ||
         !ENGINE_init(e)) {
         ERR_print_errors_fp(stderr);
-        fprintf(stderr, "libp11's engine (libengine-pkcs11-openssl) is missing\n");
+        fprintf(stderr,
+                "libp11's engine (libengine-pkcs11-openssl) is missing\n");
         return 1;
     }
     printf("# keyward and Debian's libp11 engine 0.4.12 against the bare\n"
@@ -243,7 +244,8 @@ int main(int argc, char **argv)
         const struct alg *a = &algs[i];
         /* keyward first: once libp11 made its own session objects, the
          * label would name more than one key. */
-        EVP_PKEY *kw = keyward_key(a->uri_var), *p11 = libp11_key(e, a->uri_var);
+        EVP_PKEY *kw = keyward_key(a->uri_var),
+                 *p11 = libp11_key(e, a->uri_var);
         struct job j = {.alg = a, .copy = bare_copy(anchor, a->label)};
         struct job jk = {.alg = a, .key = kw}, jp = {.alg = a, .key = p11};
 

@@ -143,8 +143,7 @@ static void *evp_loop(void *arg)
     EVP_MD_CTX *m = EVP_MD_CTX_new();
     uint8_t msg[32] = {7}, sig[512];
 
-    while (m != NULL &&
-           !atomic_load_explicit(j->stop, memory_order_relaxed)) {
+    while (m != NULL && !atomic_load_explicit(j->stop, memory_order_relaxed)) {
         size_t len = sizeof(sig);
 
         if (EVP_DigestSignInit_ex(m, NULL, j->alg->md, NULL, NULL, j->key,
@@ -314,8 +313,8 @@ static int cmd_sign(void)
            "# and CKM_SHA256_RSA_PKCS), SoftHSM; %d alternating rounds of\n"
            "# %.1f s: median rates, median of the per-round ratios\n",
            ROUNDS, seconds);
-    printf("%-16s %3s %10s %10s %7s %10s %7s\n", "algorithm", "thr",
-           "bare/s", "keyward/s", "ratio", "reused/s", "ratio");
+    printf("%-16s %3s %10s %10s %7s %10s %7s\n", "algorithm", "thr", "bare/s",
+           "keyward/s", "ratio", "reused/s", "ratio");
     for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
         const struct alg *a = &algs[i];
         struct job j = {.alg = a, .mech = a->mech, .inlen = a->inlen};
@@ -353,8 +352,8 @@ static int cmd_sign(void)
             }
             bare[t] = median_of(b);
             kw[t] = median_of(k);
-            printf("%-16s %3d %10.0f %10.0f %7.3f", a->name, t, bare[t],
-                   kw[t], median_of(ratio));
+            printf("%-16s %3d %10.0f %10.0f %7.3f", a->name, t, bare[t], kw[t],
+                   median_of(ratio));
             if (reuse)
                 printf(" %10.0f %7.3f", median_of(u), median_of(uratio));
             printf("\n");
@@ -424,7 +423,8 @@ static int cmd_first_bare_child(double t0)
     const char *uri = bench_var("KW_EC256_URI"), *o = strstr(uri, "object=");
     const char *pin = bench_var("KW_PIN");
     char label[64];
-    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_LABEL, label, 0}};
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                           {CKA_LABEL, label, 0}};
     CK_MECHANISM m = {CKM_ECDSA, NULL, 0};
     CK_SESSION_HANDLE s;
     CK_OBJECT_HANDLE h;
@@ -504,7 +504,8 @@ static int cmd_first(const char *self, const char *vars)
     qsort(bare, RUNS, sizeof(bare[0]), cmp_double);
     printf("# fork+exec to first ECDSA P-256 signature, %d runs each,\n"
            "# alternating: keyward (providers, module, login, key by URI,\n"
-           "# EVP sign) and raw PKCS#11 (module, login, find, sign)\n", RUNS);
+           "# EVP sign) and raw PKCS#11 (module, login, find, sign)\n",
+           RUNS);
     printf("keyward:      median %6.2f ms  min %6.2f  max %6.2f\n",
            kw[RUNS / 2], kw[0], kw[RUNS - 1]);
     printf("raw PKCS#11:  median %6.2f ms  min %6.2f  max %6.2f\n",
@@ -519,8 +520,8 @@ static int cmd_first(const char *self, const char *vars)
 
 static SSL_CTX *tls_ctx(bool server, EVP_PKEY *key, const char *cert)
 {
-    SSL_CTX *c = SSL_CTX_new(server ? TLS_server_method()
-                                    : TLS_client_method());
+    SSL_CTX *c =
+        SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 
     if (c == NULL)
         return NULL;
@@ -620,7 +621,8 @@ static int cmd_tls(void)
             return 1;
         ratio[i] = rt[i] / rf[i];
         printf("round %d: file key %8.0f/s   token key (keyward) %8.0f/s   "
-               "ratio %.3f\n", i + 1, rf[i], rt[i], rt[i] / rf[i]);
+               "ratio %.3f\n",
+               i + 1, rf[i], rt[i], rt[i] / rf[i]);
     }
     qsort(rf, 3, sizeof(rf[0]), cmp_double);
     qsort(rt, 3, sizeof(rt[0]), cmp_double);
@@ -640,7 +642,8 @@ int main(int argc, char **argv)
     const char *cmd = argc > 1 ? argv[1] : "";
 
     if ((strcmp(cmd, "first-child") == 0 ||
-         strcmp(cmd, "first-bare-child") == 0) && argc > 2) {
+         strcmp(cmd, "first-bare-child") == 0) &&
+        argc > 2) {
         double t0 = atof(argv[2]);
 
         if (!bench_init(argc - 2, argv + 2, &seconds))

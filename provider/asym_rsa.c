@@ -97,7 +97,8 @@ static int rsad_init(struct rsad *c, void *keydata, const OSSL_PARAM params[],
     prov_key *k = keydata;
 
     if (k == NULL || k->type != PROV_KEY_RSA) {
-        PROV_RAISE(c->ctx, KW_R_KEY_UNSUITABLE, "RSA encryption needs an RSA key");
+        PROV_RAISE(c->ctx, KW_R_KEY_UNSUITABLE,
+                   "RSA encryption needs an RSA key");
         return 0;
     }
     if (operation == EVP_PKEY_OP_DECRYPT &&
@@ -209,9 +210,9 @@ static int rsad_decrypt(void *vctx, unsigned char *out, size_t *outlen,
         if (!prov_cap_check(c->ctx, c->key->pt, PROV_CAP_RSA_OAEP, what))
             return 0;
         mech.type = CKM_RSA_PKCS_OAEP;
-        mech.p.oaep.hash = c->oaep_md != NULL ? prov_md_mech(c->oaep_md)
-                                              : CKM_SHA_1;
-        mech.p.oaep.mgf = prov_md_mgf(c->mgf1_md != NULL ? c->mgf1_md
+        mech.p.oaep.hash =
+            c->oaep_md != NULL ? prov_md_mech(c->oaep_md) : CKM_SHA_1;
+        mech.p.oaep.mgf = prov_md_mgf(c->mgf1_md != NULL   ? c->mgf1_md
                                       : c->oaep_md != NULL ? c->oaep_md
                                                            : NULL);
         if (mech.p.oaep.mgf == 0)
@@ -275,9 +276,8 @@ static int rsad_get_ctx_params(void *vctx, OSSL_PARAM params[])
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST)) !=
             NULL &&
-        !OSSL_PARAM_set_utf8_string(p, c->oaep_md != NULL
-                                           ? EVP_MD_get0_name(c->oaep_md)
-                                           : "SHA1"))
+        !OSSL_PARAM_set_utf8_string(
+            p, c->oaep_md != NULL ? EVP_MD_get0_name(c->oaep_md) : "SHA1"))
         return 0;
     return 1;
 }
@@ -333,7 +333,8 @@ static int set_pad(struct rsad *c, const OSSL_PARAM *p)
         mode != RSA_NO_PADDING && mode != RSA_PKCS1_WITH_TLS_PADDING) {
         PROV_RAISE(c->ctx, KW_R_INVALID_PARAM,
                    "RSA padding mode %d: keyward decrypts pkcs1, oaep or "
-                   "none", mode);
+                   "none",
+                   mode);
         return 0;
     }
     c->pad = mode;
@@ -347,24 +348,20 @@ static int rsad_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 
     if (params == NULL)
         return 1;
-    if ((p = OSSL_PARAM_locate_const(params,
-                                     OSSL_ASYM_CIPHER_PARAM_PAD_MODE)) !=
-            NULL &&
+    if ((p = OSSL_PARAM_locate_const(
+             params, OSSL_ASYM_CIPHER_PARAM_PAD_MODE)) != NULL &&
         !set_pad(c, p))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params,
-                                     OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST)) !=
-            NULL &&
+    if ((p = OSSL_PARAM_locate_const(
+             params, OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST)) != NULL &&
         !set_md(c, p, &c->oaep_md))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params,
-                                     OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST)) !=
-            NULL &&
+    if ((p = OSSL_PARAM_locate_const(
+             params, OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST)) != NULL &&
         !set_md(c, p, &c->mgf1_md))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params,
-                                     OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL)) !=
-        NULL) {
+    if ((p = OSSL_PARAM_locate_const(
+             params, OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL)) != NULL) {
         void *label = NULL;
         size_t len = 0;
 

@@ -51,8 +51,7 @@ static void kref_freectx(void *vctx)
 static int kref_does_selection(void *provctx, int selection)
 {
     (void)provctx;
-    return selection == 0 ||
-           (selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0;
+    return selection == 0 || (selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0;
 }
 
 struct filter_arg {
@@ -138,12 +137,12 @@ static int kref_decode(struct kref *d, OSSL_CORE_BIO *cin, int selection,
     if (!BIO_read_ex(in, buf, sizeof(buf), &len) ||
         !keyref_der_decode(buf, len, &uri))
         goto out; /* not a key reference: not ours */
-    expect = (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 ||
-                     selection == 0
-                 ? OSSL_STORE_INFO_PKEY
-                 : OSSL_STORE_INFO_PUBKEY;
-    ok = prov_store_load_uri(d->ctx, uri, expect, pw_cb, pw_cbarg,
-                             filter_type, &a);
+    expect =
+        (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 || selection == 0
+            ? OSSL_STORE_INFO_PKEY
+            : OSSL_STORE_INFO_PUBKEY;
+    ok = prov_store_load_uri(d->ctx, uri, expect, pw_cb, pw_cbarg, filter_type,
+                             &a);
 out:
     free(uri);
     BIO_free(in);
@@ -183,10 +182,9 @@ static int kref_export_object(void *vctx, const void *reference,
     {                                                                          \
         return kref_newctx_type(provctx, name);                                \
     }                                                                          \
-    static int kref_decode_##lc(void *vctx, OSSL_CORE_BIO *cin, int sel,       \
-                                OSSL_CALLBACK *cb, void *cbarg,                \
-                                OSSL_PASSPHRASE_CALLBACK *pw_cb,               \
-                                void *pw_cbarg)                                \
+    static int kref_decode_##lc(                                               \
+        void *vctx, OSSL_CORE_BIO *cin, int sel, OSSL_CALLBACK *cb,            \
+        void *cbarg, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)          \
     {                                                                          \
         return kref_decode(vctx, cin, sel, cb, cbarg, pw_cb, pw_cbarg);        \
     }                                                                          \

@@ -152,11 +152,13 @@ static int ecdh_set_ctx_params(void *vctx, const OSSL_PARAM params[])
         if (name[0] != '\0') {
             PROV_RAISE(c->ctx, KW_R_INVALID_PARAM,
                        "ECDH KDF %s: keyward gives the raw shared secret; "
-                       "apply the KDF to it", name);
+                       "apply the KDF to it",
+                       name);
             return 0;
         }
     }
-    p = OSSL_PARAM_locate_const(params, OSSL_EXCHANGE_PARAM_EC_ECDH_COFACTOR_MODE);
+    p = OSSL_PARAM_locate_const(params,
+                                OSSL_EXCHANGE_PARAM_EC_ECDH_COFACTOR_MODE);
     if (p != NULL) {
         int mode = 0;
 

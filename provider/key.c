@@ -17,8 +17,8 @@
 /* ------------------------------------------------------------------ */
 /* Curves                                                               */
 
-static const uint8_t der_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
-                                   0x3d, 0x03, 0x01, 0x07};
+static const uint8_t der_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
+                                   0xce, 0x3d, 0x03, 0x01, 0x07};
 static const uint8_t der_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
 static const uint8_t der_p521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
 
@@ -58,7 +58,7 @@ enum prov_curve prov_curve_from_der(const uint8_t *der, size_t len)
 }
 
 #define CURVE_FIELD(c, f, dflt)                                                \
-    ((c) >= PROV_CURVE_P256 && (c) <= PROV_CURVE_P521 ? curves[(c) - 1].f      \
+    ((c) >= PROV_CURVE_P256 && (c) <= PROV_CURVE_P521 ? curves[(c)-1].f        \
                                                       : (dflt))
 
 const char *prov_curve_name(enum prov_curve c)
@@ -251,7 +251,8 @@ int prov_key_from_hsm(prov_key *k, struct prov_token *pt, hsm_key *hk)
         if (k->curve == PROV_CURVE_NONE) {
             PROV_RAISE(k->ctx, KW_R_KEY_UNSUITABLE,
                        "key '%s' is on a curve keyward does not support "
-                       "(P-256, P-384 and P-521 are)", hsm_key_get0_label(hk));
+                       "(P-256, P-384 and P-521 are)",
+                       hsm_key_get0_label(hk));
             goto out;
         }
         if (pub.point_len < 1 || pub.point[0] != 0x04 ||

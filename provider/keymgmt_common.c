@@ -11,8 +11,8 @@
 
 #include "prov.h"
 
-#define SEL_PRIV OSSL_KEYMGMT_SELECT_PRIVATE_KEY
-#define SEL_PUB OSSL_KEYMGMT_SELECT_PUBLIC_KEY
+#define SEL_PRIV   OSSL_KEYMGMT_SELECT_PRIVATE_KEY
+#define SEL_PUB    OSSL_KEYMGMT_SELECT_PUBLIC_KEY
 #define SEL_DOMAIN OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS
 
 void *prov_km_load(const void *reference, size_t reference_sz)
@@ -139,8 +139,7 @@ OSSL_PARAM *prov_km_public_params(const prov_key *k)
  * key, export fails (quietly: EVP then uses keyward's own operations), so
  * no other provider is handed a key it would believe it can sign with.
  */
-int prov_km_export(void *keydata, int selection, OSSL_CALLBACK *cb,
-                   void *cbarg)
+int prov_km_export(void *keydata, int selection, OSSL_CALLBACK *cb, void *cbarg)
 {
     prov_key *k = keydata;
     OSSL_PARAM *params;
@@ -332,17 +331,16 @@ int prov_km_get_params(void *keydata, OSSL_PARAM params[])
         return 0;
     switch (k->type) {
     case PROV_KEY_RSA:
-        return set_utf8(OSSL_PARAM_locate(params,
-                                          OSSL_PKEY_PARAM_DEFAULT_DIGEST),
-                        "SHA256") &&
+        return set_utf8(
+                   OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_DEFAULT_DIGEST),
+                   "SHA256") &&
                (!k->has_pub ||
-                (set_bn(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_RSA_N),
-                        k->n, k->n_len) &&
-                 set_bn(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_RSA_E),
-                        k->e, k->e_len)));
+                (set_bn(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_RSA_N), k->n,
+                        k->n_len) &&
+                 set_bn(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_RSA_E), k->e,
+                        k->e_len)));
     case PROV_KEY_EC:
-        if (!set_utf8(OSSL_PARAM_locate(params,
-                                        OSSL_PKEY_PARAM_DEFAULT_DIGEST),
+        if (!set_utf8(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_DEFAULT_DIGEST),
                       "SHA256") ||
             !set_utf8(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_GROUP_NAME),
                       prov_curve_sn(k->curve)) ||
@@ -356,20 +354,20 @@ int prov_km_get_params(void *keydata, OSSL_PARAM params[])
             return 1;
         return set_octets(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_PUB_KEY),
                           k->point, k->point_len) &&
-               set_octets(OSSL_PARAM_locate(
-                              params, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY),
+               set_octets(OSSL_PARAM_locate(params,
+                                            OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY),
                           k->point, k->point_len);
     case PROV_KEY_ED25519:
-        if (!set_utf8(OSSL_PARAM_locate(params,
-                                        OSSL_PKEY_PARAM_MANDATORY_DIGEST),
-                      ""))
+        if (!set_utf8(
+                OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_MANDATORY_DIGEST),
+                ""))
             return 0;
         if (!k->has_pub)
             return 1;
         return set_octets(OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_PUB_KEY),
                           k->point, k->point_len) &&
-               set_octets(OSSL_PARAM_locate(
-                              params, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY),
+               set_octets(OSSL_PARAM_locate(params,
+                                            OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY),
                           k->point, k->point_len);
     default:
         return 0;

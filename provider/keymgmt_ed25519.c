@@ -21,7 +21,7 @@ static void *ed25519_new(void *provctx)
 }
 
 static void *ed25519_gen_init(void *provctx, int selection,
-                         const OSSL_PARAM params[])
+                              const OSSL_PARAM params[])
 {
     return prov_gen_new(provctx, PROV_KEY_ED25519, selection, params);
 }
@@ -31,7 +31,8 @@ static int ed25519_gen_set_params(void *genctx, const OSSL_PARAM params[])
     return prov_gen_set_params(genctx, params);
 }
 
-static const OSSL_PARAM *ed25519_gen_settable_params(void *genctx, void *provctx)
+static const OSSL_PARAM *ed25519_gen_settable_params(void *genctx,
+                                                     void *provctx)
 {
     (void)genctx;
     (void)provctx;
@@ -66,8 +67,7 @@ static const OSSL_PARAM *ed25519_gettable_params(void *provctx)
 }
 
 static const OSSL_PARAM ed25519_io[] = {
-    OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
-    OSSL_PARAM_END};
+    OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0), OSSL_PARAM_END};
 
 static const OSSL_PARAM *ed25519_io_types(int selection)
 {
@@ -101,7 +101,8 @@ const OSSL_DISPATCH prov_ed25519_keymgmt_functions[] = {
     {OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))prov_km_export},
     {OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))ed25519_io_types},
     {OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))prov_km_get_params},
-    {OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))ed25519_gettable_params},
+    {OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS,
+     (void (*)(void))ed25519_gettable_params},
     {OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME,
      (void (*)(void))ed25519_query_operation_name},
     {0, NULL}};

@@ -13,7 +13,7 @@
 #include "prov.h"
 
 /* Generation parameters of our own (names as pkcs11-provider's). */
-#define GEN_PARAM_URI "pkcs11_uri"
+#define GEN_PARAM_URI   "pkcs11_uri"
 #define GEN_PARAM_LABEL "pkcs11_label"
 
 struct prov_gen {
@@ -86,7 +86,8 @@ int prov_gen_set_params(struct prov_gen *g, const OSSL_PARAM params[])
         if ((g->curve = prov_curve_from_name(name)) == PROV_CURVE_NONE) {
             PROV_RAISE(g->ctx, KW_R_INVALID_PARAM,
                        "curve %s: keyward generates P-256, P-384 and P-521 "
-                       "keys", name);
+                       "keys",
+                       name);
             return 0;
         }
     }
@@ -123,12 +124,10 @@ static const OSSL_PARAM settable_rsa[] = {
     OSSL_PARAM_utf8_string(GEN_PARAM_URI, NULL, 0),
     OSSL_PARAM_utf8_string(GEN_PARAM_LABEL, NULL, 0),
     OSSL_PARAM_size_t(OSSL_PKEY_PARAM_RSA_BITS, NULL),
-    OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
-    OSSL_PARAM_END};
+    OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0), OSSL_PARAM_END};
 static const OSSL_PARAM settable_ed[] = {
     OSSL_PARAM_utf8_string(GEN_PARAM_URI, NULL, 0),
-    OSSL_PARAM_utf8_string(GEN_PARAM_LABEL, NULL, 0),
-    OSSL_PARAM_END};
+    OSSL_PARAM_utf8_string(GEN_PARAM_LABEL, NULL, 0), OSSL_PARAM_END};
 
 const OSSL_PARAM *prov_gen_settable_params(enum prov_keytype type)
 {
@@ -160,8 +159,8 @@ static int label_is_free(prov_ctx *ctx, struct prov_token *pt,
     if (rv == CKR_OK || rv == HSM_RV_OBJECT_AMBIGUOUS) {
         PROV_RAISE(ctx, KW_R_KEYGEN_FAILED,
                    "token '%s' already holds a key labelled '%s'; choose "
-                   "another pkcs11_label", hsm_token_get0_info(pt->tok)->label,
-                   label);
+                   "another pkcs11_label",
+                   hsm_token_get0_info(pt->tok)->label, label);
         return 0;
     }
     return 1;
@@ -169,10 +168,10 @@ static int label_is_free(prov_ctx *ctx, struct prov_token *pt,
 
 void *prov_gen_run(struct prov_gen *g)
 {
-    static const enum prov_cap caps[] = {
-        [PROV_KEY_RSA] = PROV_CAP_RSA_KEYGEN,
-        [PROV_KEY_EC] = PROV_CAP_EC_KEYGEN,
-        [PROV_KEY_ED25519] = PROV_CAP_ED_KEYGEN};
+    static const enum prov_cap caps[] = {[PROV_KEY_RSA] = PROV_CAP_RSA_KEYGEN,
+                                         [PROV_KEY_EC] = PROV_CAP_EC_KEYGEN,
+                                         [PROV_KEY_ED25519] =
+                                             PROV_CAP_ED_KEYGEN};
     struct hsm_keygen kg = {.token = true};
     struct prov_token *pt = NULL;
     hsm_uri *uri = NULL;
@@ -206,8 +205,8 @@ void *prov_gen_run(struct prov_gen *g)
     switch (g->type) {
     case PROV_KEY_EC:
         ERR_set_mark();
-        rv = hsm_keygen_ec(pt->tok, prov_curve_name(g->curve), &kg, &priv,
-                           &pub);
+        rv =
+            hsm_keygen_ec(pt->tok, prov_curve_name(g->curve), &kg, &priv, &pub);
         ERR_pop_to_mark();
         break;
     case PROV_KEY_RSA:

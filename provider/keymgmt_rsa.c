@@ -21,7 +21,7 @@ static void *rsa_new(void *provctx)
 }
 
 static void *rsa_gen_init(void *provctx, int selection,
-                         const OSSL_PARAM params[])
+                          const OSSL_PARAM params[])
 {
     return prov_gen_new(provctx, PROV_KEY_RSA, selection, params);
 }
@@ -67,8 +67,7 @@ static const OSSL_PARAM *rsa_gettable_params(void *provctx)
 
 static const OSSL_PARAM rsa_io[] = {
     OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
-    OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
-    OSSL_PARAM_END};
+    OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0), OSSL_PARAM_END};
 
 static const OSSL_PARAM *rsa_io_types(int selection)
 {

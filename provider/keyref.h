@@ -12,8 +12,8 @@
  *   SEQUENCE { desc VisibleString "PKCS#11 Provider URI v1.0",
  *              uri UTF8String } */
 #define KEYREF_PEM_NAME "PKCS#11 PROVIDER URI"
-#define KEYREF_DESC "PKCS#11 Provider URI v1.0"
-#define KEYREF_URI_MAX 4096
+#define KEYREF_DESC     "PKCS#11 Provider URI v1.0"
+#define KEYREF_URI_MAX  4096
 /* The data structure name OpenSSL decoders pass the DER along with. */
 #define KEYREF_STRUCTURE "pk11-uri"
 

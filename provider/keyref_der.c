@@ -5,8 +5,8 @@
 
 #include "keyref.h"
 
-#define TAG_SEQUENCE 0x30
-#define TAG_UTF8STRING 0x0c
+#define TAG_SEQUENCE      0x30
+#define TAG_UTF8STRING    0x0c
 #define TAG_VISIBLESTRING 0x1a
 
 static size_t put_tl(uint8_t *p, uint8_t tag, size_t len)
@@ -105,8 +105,8 @@ int keyref_der_decode(const uint8_t *der, size_t len, char **uri)
         memcmp(p, KEYREF_DESC, dlen) != 0)
         return 0;
     p += n;
-    if (!get_tl(&p, seq_end, TAG_UTF8STRING, &n) || p + n != seq_end ||
-        n < 7 || n > KEYREF_URI_MAX || memchr(p, 0, n) != NULL ||
+    if (!get_tl(&p, seq_end, TAG_UTF8STRING, &n) || p + n != seq_end || n < 7 ||
+        n > KEYREF_URI_MAX || memchr(p, 0, n) != NULL ||
         memcmp(p, "pkcs11:", 7) != 0)
         return 0;
     if ((u = malloc(n + 1)) == NULL)

@@ -16,7 +16,7 @@
 
 #include "hsm.h"
 
-#define PROV_NAME "keyward"
+#define PROV_NAME  "keyward"
 #define PROV_PROPS "provider=keyward"
 
 /* ------------------------------------------------------------------ */
@@ -24,8 +24,8 @@
 /* OSSL_FUNC_PROVIDER_GET_REASON_STRINGS.                              */
 
 enum prov_reason {
-    KW_R_NO_MODULE = 1,     /* no PKCS#11 module configured */
-    KW_R_MODULE_LOAD,       /* module cannot be loaded/initialised */
+    KW_R_NO_MODULE = 1, /* no PKCS#11 module configured */
+    KW_R_MODULE_LOAD,   /* module cannot be loaded/initialised */
     KW_R_TOKEN_NOT_FOUND,
     KW_R_TOKEN_AMBIGUOUS,
     KW_R_OBJECT_NOT_FOUND,
@@ -35,14 +35,14 @@ enum prov_reason {
     KW_R_PIN_INCORRECT,
     KW_R_PIN_SOURCE,
     KW_R_PIN_LOCKED,
-    KW_R_MECH_UNSUPPORTED,  /* not supported by this token */
-    KW_R_KEY_UNSUITABLE,    /* wrong key for the operation */
-    KW_R_NO_PRIVATE_KEY,    /* public-only key asked to sign/decrypt */
-    KW_R_TOKEN_ERROR,       /* any other CK_RV */
-    KW_R_INVALID_PARAM,     /* an OpenSSL parameter we cannot honour */
+    KW_R_MECH_UNSUPPORTED, /* not supported by this token */
+    KW_R_KEY_UNSUITABLE,   /* wrong key for the operation */
+    KW_R_NO_PRIVATE_KEY,   /* public-only key asked to sign/decrypt */
+    KW_R_TOKEN_ERROR,      /* any other CK_RV */
+    KW_R_INVALID_PARAM,    /* an OpenSSL parameter we cannot honour */
     KW_R_BUFFER_TOO_SMALL,
-    KW_R_BAD_ENCODING,      /* malformed signature, key-reference file... */
-    KW_R_OPERATION_FAILED,  /* a software step (digest, encoding) failed */
+    KW_R_BAD_ENCODING,     /* malformed signature, key-reference file... */
+    KW_R_OPERATION_FAILED, /* a software step (digest, encoding) failed */
     KW_R_VERIFY_FAILED,
     KW_R_DECRYPT_FAILED,
     KW_R_KEYGEN_FAILED,
@@ -57,8 +57,8 @@ void prov_raise(prov_ctx *ctx, const char *file, int line, const char *func,
     __attribute__((format(printf, 6, 7)));
 /* Translates a CK_RV (the one translation point): "what: text (NAME)" plus
  * hsm_error_detail() when there is one. */
-void prov_raise_rv(prov_ctx *ctx, const char *file, int line,
-                   const char *func, CK_RV rv, const char *fmt, ...)
+void prov_raise_rv(prov_ctx *ctx, const char *file, int line, const char *func,
+                   CK_RV rv, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 #define PROV_RAISE(ctx, reason, ...)                                           \
     prov_raise((ctx), __FILE__, __LINE__, __func__, (reason), __VA_ARGS__)
@@ -115,15 +115,14 @@ void prov_exit_register(void);
 /* Per-token state the provider keeps: capabilities computed once. */
 struct prov_token {
     hsm_token *tok;
-    uint64_t caps; /* PROV_CAP_* bits, see registry.c */
+    uint64_t caps;                    /* PROV_CAP_* bits, see registry.c */
     atomic_bool pss_digest_salt_only; /* learned: token refuses other salts */
     struct prov_token *next;
 };
 
 /* Opens (once) the module named by uri's module-path or the configuration,
  * and the token uri selects. Borrowed result, valid while ctx is. */
-int prov_token_open(prov_ctx *ctx, const hsm_uri *uri,
-                    struct prov_token **out);
+int prov_token_open(prov_ctx *ctx, const hsm_uri *uri, struct prov_token **out);
 /* Makes sure the token is logged in when private objects are needed: PIN
  * from the URI, the configuration, or the passphrase callback (may be NULL).
  * Returns 1 on success (or when no login is needed). */
@@ -135,10 +134,10 @@ void prov_tokens_free(prov_ctx *ctx);
 /* Registry (registry.c): the algorithm tables and the token capabilities */
 
 enum prov_cap {
-    PROV_CAP_RSA_PKCS = 0,  /* CKM_RSA_PKCS sign (and decrypt) */
+    PROV_CAP_RSA_PKCS = 0, /* CKM_RSA_PKCS sign (and decrypt) */
     PROV_CAP_RSA_PSS,
     PROV_CAP_RSA_OAEP,
-    PROV_CAP_RSA_X509,      /* raw RSA */
+    PROV_CAP_RSA_X509, /* raw RSA */
     PROV_CAP_ECDSA,
     PROV_CAP_ECDH,
     PROV_CAP_EDDSA,
@@ -180,11 +179,19 @@ bool prov_in_child(void);
 /* ------------------------------------------------------------------ */
 /* Keys held by handle (key.c)                                          */
 
-enum prov_keytype { PROV_KEY_NONE = 0, PROV_KEY_RSA, PROV_KEY_EC,
-                    PROV_KEY_ED25519 };
+enum prov_keytype {
+    PROV_KEY_NONE = 0,
+    PROV_KEY_RSA,
+    PROV_KEY_EC,
+    PROV_KEY_ED25519
+};
 
-enum prov_curve { PROV_CURVE_NONE = 0, PROV_CURVE_P256, PROV_CURVE_P384,
-                  PROV_CURVE_P521 };
+enum prov_curve {
+    PROV_CURVE_NONE = 0,
+    PROV_CURVE_P256,
+    PROV_CURVE_P384,
+    PROV_CURVE_P521
+};
 
 typedef struct prov_key {
     atomic_int refs;
@@ -223,8 +230,8 @@ int prov_key_check_private(prov_key *k, unsigned usage, const char *what);
 
 enum prov_curve prov_curve_from_name(const char *name);
 enum prov_curve prov_curve_from_der(const uint8_t *der, size_t len);
-const char *prov_curve_name(enum prov_curve c);    /* "P-256" */
-const char *prov_curve_sn(enum prov_curve c);      /* "prime256v1" */
+const char *prov_curve_name(enum prov_curve c); /* "P-256" */
+const char *prov_curve_sn(enum prov_curve c);   /* "prime256v1" */
 int prov_curve_bits(enum prov_curve c);
 /* DER of the named-curve OID (CKA_EC_PARAMS). */
 const uint8_t *prov_curve_der(enum prov_curve c, size_t *len);
@@ -276,11 +283,11 @@ extern const OSSL_DISPATCH prov_keyref_encoder_functions[];
 
 /* Operation names keymgmt hands to EVP (query_operation_name): keyward's
  * own, so a fetch by a standard name never finds keyward. */
-#define PROV_SIG_RSA "KEYWARD-RSA-SIGN"
-#define PROV_SIG_ECDSA "KEYWARD-ECDSA"
+#define PROV_SIG_RSA     "KEYWARD-RSA-SIGN"
+#define PROV_SIG_ECDSA   "KEYWARD-ECDSA"
 #define PROV_SIG_ED25519 "KEYWARD-ED25519"
-#define PROV_ASYM_RSA "KEYWARD-RSA-DECRYPT"
-#define PROV_EXCH_ECDH "KEYWARD-ECDH"
+#define PROV_ASYM_RSA    "KEYWARD-RSA-DECRYPT"
+#define PROV_EXCH_ECDH   "KEYWARD-ECDH"
 
 /* ------------------------------------------------------------------ */
 /* Signatures (sig_common.c): one context shape for the three families. */
@@ -288,9 +295,9 @@ extern const OSSL_DISPATCH prov_keyref_encoder_functions[];
 struct prov_sig;
 struct prov_sig_alg {
     enum prov_keytype type;
-    enum prov_cap cap;   /* what signing needs from the token */
-    const char *what;    /* "ECDSA signature", for messages */
-    bool prehash;        /* digest in software, then the private op */
+    enum prov_cap cap; /* what signing needs from the token */
+    const char *what;  /* "ECDSA signature", for messages */
+    bool prehash;      /* digest in software, then the private op */
     /* The private operation on tbs (a digest, or the message for EdDSA). */
     int (*sign)(struct prov_sig *s, const uint8_t *tbs, size_t tbslen,
                 uint8_t *sig, size_t *siglen, size_t sigsize);
@@ -306,14 +313,14 @@ struct prov_sig {
     const struct prov_sig_alg *alg;
     prov_ctx *ctx;
     prov_key *key;
-    int operation;        /* EVP_PKEY_OP_SIGN or EVP_PKEY_OP_VERIFY */
-    EVP_MD *md;           /* NULL: none set (raw input) */
-    EVP_MD_CTX *mdctx;    /* digest_sign_update accumulation */
-    bool md_locked;       /* digest fixed once data went in */
+    int operation;     /* EVP_PKEY_OP_SIGN or EVP_PKEY_OP_VERIFY */
+    EVP_MD *md;        /* NULL: none set (raw input) */
+    EVP_MD_CTX *mdctx; /* digest_sign_update accumulation */
+    bool md_locked;    /* digest fixed once data went in */
     /* RSA only */
-    int pad;              /* RSA_PKCS1_PADDING, RSA_PKCS1_PSS_PADDING... */
-    int saltlen;          /* RSA_PSS_SALTLEN_* or a length */
-    EVP_MD *mgf1;         /* NULL: same as md */
+    int pad;      /* RSA_PKCS1_PADDING, RSA_PKCS1_PSS_PADDING... */
+    int saltlen;  /* RSA_PSS_SALTLEN_* or a length */
+    EVP_MD *mgf1; /* NULL: same as md */
 };
 
 void *prov_sig_newctx(void *provctx, const struct prov_sig_alg *alg);

@@ -10,7 +10,10 @@
 #include "prov.h"
 
 /* OSSL_ITEM holds a void *: the strings stay read-only in practice. */
-#define R(id, text) {(id), (void *)(text)}
+#define R(id, text)                                                            \
+    {                                                                          \
+        (id), (void *)(text)                                                   \
+    }
 static const OSSL_ITEM reason_strings[] = {
     R(KW_R_NO_MODULE, "no PKCS#11 module configured"),
     R(KW_R_MODULE_LOAD, "PKCS#11 module cannot be used"),
@@ -43,8 +46,8 @@ const OSSL_ITEM *prov_reason_strings(void)
     return reason_strings;
 }
 
-static void vraise(prov_ctx *ctx, const char *file, int line,
-                   const char *func, int reason, const char *fmt, va_list ap)
+static void vraise(prov_ctx *ctx, const char *file, int line, const char *func,
+                   int reason, const char *fmt, va_list ap)
 {
     if (ctx == NULL || ctx->core_new_error == NULL)
         return;
@@ -120,8 +123,8 @@ static int rv_reason(CK_RV rv)
     }
 }
 
-void prov_raise_rv(prov_ctx *ctx, const char *file, int line,
-                   const char *func, CK_RV rv, const char *fmt, ...)
+void prov_raise_rv(prov_ctx *ctx, const char *file, int line, const char *func,
+                   CK_RV rv, const char *fmt, ...)
 {
     char what[256];
     const char *detail = hsm_error_detail();

@@ -142,14 +142,13 @@ int prov_order_init(prov_ctx *ctx, bool have_parent, OSSL_LIB_CTX *parent)
     o->parent = parent;
     if (have_parent)
         parents_add(parent);
-    if (ctx->core_register_child_cb == NULL ||
-        ctx->core_provider_name == NULL)
+    if (ctx->core_register_child_cb == NULL || ctx->core_provider_name == NULL)
         return 1; /* no order information: defer conservatively */
     /* Registered before the child library context registers its own, so
      * the core's deregistration by handle removes this one first. */
-    o->registered = ctx->core_register_child_cb(
-                        ctx->handle, order_create_cb, order_remove_cb,
-                        order_props_cb, ctx) == 1;
+    o->registered =
+        ctx->core_register_child_cb(ctx->handle, order_create_cb,
+                                    order_remove_cb, order_props_cb, ctx) == 1;
     return 1;
 }
 
@@ -193,8 +192,8 @@ static bool order_maybe_ahead(prov_ctx *ctx)
         ahead = o->n > 0;
     } else {
         for (size_t i = 0; i < o->n && !ahead; i++)
-            if (i != self && (i > self || strcmp(o->ents[i].name,
-                                                 self_name) > 0))
+            if (i != self &&
+                (i > self || strcmp(o->ents[i].name, self_name) > 0))
                 ahead = true;
     }
     pthread_mutex_unlock(&o->mx);

@@ -36,8 +36,8 @@ static int module_for(prov_ctx *ctx, const hsm_uri *uri, hsm_module **out)
                 return 0;
             }
             ERR_set_mark(); /* SoftHSM leaves its own OpenSSL errors */
-            rv = hsm_module_open(ctx->module_path, ctx->init_args,
-                                 &ctx->module);
+            rv =
+                hsm_module_open(ctx->module_path, ctx->init_args, &ctx->module);
             ERR_pop_to_mark();
             if (rv != CKR_OK) {
                 PROV_RAISE_RV(ctx, rv, "PKCS#11 module %s", ctx->module_path);
@@ -60,8 +60,7 @@ static int module_for(prov_ctx *ctx, const hsm_uri *uri, hsm_module **out)
     return 1;
 }
 
-int prov_token_open(prov_ctx *ctx, const hsm_uri *uri,
-                    struct prov_token **out)
+int prov_token_open(prov_ctx *ctx, const hsm_uri *uri, struct prov_token **out)
 {
     struct prov_token *pt;
     struct prov_token_ent *ent;
@@ -132,8 +131,7 @@ static int config_pin(prov_ctx *ctx, char **pin, size_t *len, bool *hsm_owned)
 {
     CK_RV rv;
 
-    if (strncmp(ctx->pin_spec, PIN_FILE_PREFIX, strlen(PIN_FILE_PREFIX)) ==
-        0) {
+    if (strncmp(ctx->pin_spec, PIN_FILE_PREFIX, strlen(PIN_FILE_PREFIX)) == 0) {
         const char *path = ctx->pin_spec + strlen(PIN_FILE_PREFIX);
 
         rv = hsm_pin_read_file(path, pin, len);
@@ -165,8 +163,8 @@ static int callback_pin(prov_ctx *ctx, struct prov_token *pt,
 
     snprintf(info, sizeof(info), "token '%s' user PIN",
              hsm_token_get0_info(pt->tok)->label);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO,
-                                                 info, 0);
+    params[0] =
+        OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO, info, 0);
     params[1] = OSSL_PARAM_construct_end();
     if ((*pin = OPENSSL_secure_zalloc(max + 1)) == NULL) {
         PROV_RAISE(ctx, KW_R_MALLOC, "PIN buffer");
@@ -177,7 +175,8 @@ static int callback_pin(prov_ctx *ctx, struct prov_token *pt,
         *pin = NULL;
         PROV_RAISE(ctx, KW_R_PIN_MISSING,
                    "token '%s' needs a PIN and the passphrase callback gave "
-                   "none", hsm_token_get0_info(pt->tok)->label);
+                   "none",
+                   hsm_token_get0_info(pt->tok)->label);
         return 0;
     }
     *len = n;
@@ -215,7 +214,8 @@ int prov_token_login(prov_ctx *ctx, struct prov_token *pt, const hsm_uri *uri,
         PROV_RAISE(ctx, KW_R_PIN_MISSING,
                    "token '%s' needs a PIN: give pin-source or pin-value in "
                    "the URI, pkcs11-module-token-pin in openssl.cnf, or a "
-                   "passphrase callback", label);
+                   "passphrase callback",
+                   label);
         return 0;
     }
     ERR_set_mark();

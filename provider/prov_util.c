@@ -7,9 +7,9 @@
 
 #include "prov.h"
 
-static const char *const md_cached_names[] = {
-    "SHA1", "SHA224", "SHA256", "SHA384", "SHA512",
-    "SHA3-256", "SHA3-384", "SHA3-512"};
+static const char *const md_cached_names[] = {"SHA1",     "SHA224",  "SHA256",
+                                              "SHA384",   "SHA512",  "SHA3-256",
+                                              "SHA3-384", "SHA3-512"};
 
 EVP_MD *prov_md_fetch(prov_ctx *ctx, const char *name)
 {
@@ -98,8 +98,10 @@ CK_RSA_PKCS_MGF_TYPE prov_md_mgf(const EVP_MD *md)
 /* DigestInfo prefixes: RFC 8017 section 9.2 note 1, and the NIST OIDs
  * 2.16.840.1.101.3.4.2.{1,2,3,4,8,9,10} for the others. */
 #define DI_SHA2(len, last, hlen)                                               \
-    {0x30, (len), 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, \
-     0x04, 0x02, (last), 0x05, 0x00, 0x04, (hlen)}
+    {                                                                          \
+        0x30, (len), 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,     \
+            0x03, 0x04, 0x02, (last), 0x05, 0x00, 0x04, (hlen)                 \
+    }
 static const uint8_t di_sha1[] = {0x30, 0x21, 0x30, 0x09, 0x06,
                                   0x05, 0x2b, 0x0e, 0x03, 0x02,
                                   0x1a, 0x05, 0x00, 0x04, 0x14};

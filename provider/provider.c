@@ -17,9 +17,9 @@
 /* The directive names pkcs11-provider documents, so a user switches by
  * changing the module line of the provider section. */
 #define CFG_MODULE_PATH "pkcs11-module-path"
-#define CFG_TOKEN_PIN "pkcs11-module-token-pin"
-#define CFG_INIT_ARGS "pkcs11-module-init-args"
-#define ENV_MODULE "KEYWARD_PKCS11_MODULE"
+#define CFG_TOKEN_PIN   "pkcs11-module-token-pin"
+#define CFG_INIT_ARGS   "pkcs11-module-init-args"
+#define ENV_MODULE      "KEYWARD_PKCS11_MODULE"
 
 static OSSL_FUNC_provider_teardown_fn kw_teardown;
 static OSSL_FUNC_provider_gettable_params_fn kw_gettable_params;
@@ -110,8 +110,7 @@ static const OSSL_PARAM gettable[] = {
     OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, NULL, 0),
     OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
     OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
-    OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
-    OSSL_PARAM_END};
+    OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL), OSSL_PARAM_END};
 
 static const OSSL_PARAM *kw_gettable_params(void *provctx)
 {
@@ -176,11 +175,10 @@ static char *dup_or_null(const char *s)
 static int read_config(prov_ctx *ctx, OSSL_FUNC_core_get_params_fn *get)
 {
     const char *path = NULL, *pin = NULL, *args = NULL;
-    OSSL_PARAM p[] = {
-        OSSL_PARAM_utf8_ptr(CFG_MODULE_PATH, (char **)&path, 0),
-        OSSL_PARAM_utf8_ptr(CFG_TOKEN_PIN, (char **)&pin, 0),
-        OSSL_PARAM_utf8_ptr(CFG_INIT_ARGS, (char **)&args, 0),
-        OSSL_PARAM_END};
+    OSSL_PARAM p[] = {OSSL_PARAM_utf8_ptr(CFG_MODULE_PATH, (char **)&path, 0),
+                      OSSL_PARAM_utf8_ptr(CFG_TOKEN_PIN, (char **)&pin, 0),
+                      OSSL_PARAM_utf8_ptr(CFG_INIT_ARGS, (char **)&args, 0),
+                      OSSL_PARAM_END};
 
     if (get != NULL && !get(ctx->handle, p))
         return 0;

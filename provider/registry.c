@@ -3,8 +3,8 @@
  * capabilities they need, computed once per token. */
 #include "prov.h"
 
-#define RSA_NAMES "RSA:rsaEncryption:1.2.840.113549.1.1.1"
-#define EC_NAMES "EC:id-ecPublicKey:1.2.840.10045.2.1"
+#define RSA_NAMES     "RSA:rsaEncryption:1.2.840.113549.1.1.1"
+#define EC_NAMES      "EC:id-ecPublicKey:1.2.840.10045.2.1"
 #define ED25519_NAMES "ED25519:1.3.101.112"
 
 static const OSSL_ALGORITHM keymgmt_algs[] = {
@@ -35,10 +35,10 @@ static const OSSL_ALGORITHM keyexch_algs[] = {
      "ECDH with the private key in the token"},
     {NULL, NULL, NULL, NULL}};
 
-static const OSSL_ALGORITHM store_algs[] = {
-    {"pkcs11", PROV_PROPS, prov_pkcs11_store_functions,
-     "pkcs11: URIs (RFC 7512)"},
-    {NULL, NULL, NULL, NULL}};
+static const OSSL_ALGORITHM store_algs[] = {{"pkcs11", PROV_PROPS,
+                                             prov_pkcs11_store_functions,
+                                             "pkcs11: URIs (RFC 7512)"},
+                                            {NULL, NULL, NULL, NULL}};
 
 #define DECODER_PROPS PROV_PROPS ",input=der,structure=pk11-uri"
 static const OSSL_ALGORITHM decoder_algs[] = {
@@ -100,8 +100,7 @@ static const struct {
     [PROV_CAP_EDDSA] = {CKM_EDDSA, CKF_SIGN},
     [PROV_CAP_RSA_KEYGEN] = {CKM_RSA_PKCS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR},
     [PROV_CAP_EC_KEYGEN] = {CKM_EC_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR},
-    [PROV_CAP_ED_KEYGEN] = {CKM_EC_EDWARDS_KEY_PAIR_GEN,
-                            CKF_GENERATE_KEY_PAIR},
+    [PROV_CAP_ED_KEYGEN] = {CKM_EC_EDWARDS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR},
 };
 
 uint64_t prov_caps_compute(const hsm_token *t)

@@ -65,9 +65,8 @@ void *prov_sig_dupctx(void *vctx)
             goto err;
         s->mgf1 = src->mgf1;
     }
-    if (src->mdctx != NULL &&
-        ((s->mdctx = EVP_MD_CTX_new()) == NULL ||
-         !EVP_MD_CTX_copy_ex(s->mdctx, src->mdctx)))
+    if (src->mdctx != NULL && ((s->mdctx = EVP_MD_CTX_new()) == NULL ||
+                               !EVP_MD_CTX_copy_ex(s->mdctx, src->mdctx)))
         goto err;
     return s;
 err:
@@ -88,8 +87,7 @@ int prov_sig_set_md(struct prov_sig *s, const char *name)
         return 1;
     if (!s->alg->prehash) {
         PROV_RAISE(s->ctx, KW_R_INVALID_PARAM,
-                   "%s takes no separate digest (got %s)", s->alg->what,
-                   name);
+                   "%s takes no separate digest (got %s)", s->alg->what, name);
         return 0;
     }
     if (s->md_locked) {
@@ -121,8 +119,8 @@ static int sig_init(struct prov_sig *s, void *keydata,
     }
     if (k != NULL) {
         if (k->type != s->alg->type) {
-            PROV_RAISE(s->ctx, KW_R_KEY_UNSUITABLE,
-                       "%s needs another key type", s->alg->what);
+            PROV_RAISE(s->ctx, KW_R_KEY_UNSUITABLE, "%s needs another key type",
+                       s->alg->what);
             return 0;
         }
         prov_key_up_ref(k);
@@ -138,8 +136,7 @@ static int sig_init(struct prov_sig *s, void *keydata,
          !prov_cap_check(s->ctx, s->key->pt, s->alg->cap, s->alg->what)))
         return 0;
     if (operation == EVP_PKEY_OP_VERIFY && !s->key->has_pub) {
-        PROV_RAISE(s->ctx, KW_R_KEY_UNSUITABLE,
-                   "no public key to verify with");
+        PROV_RAISE(s->ctx, KW_R_KEY_UNSUITABLE, "no public key to verify with");
         return 0;
     }
     return params == NULL || s->alg->set_params(s, params);
@@ -227,8 +224,7 @@ static int digest_init(struct prov_sig *s, const char *mdname, void *keydata,
     if (s->alg->prehash) {
         if ((mdname == NULL || mdname[0] == '\0') && s->md == NULL)
             mdname = "SHA256";
-        if (mdname != NULL && mdname[0] != '\0' &&
-            !prov_sig_set_md(s, mdname))
+        if (mdname != NULL && mdname[0] != '\0' && !prov_sig_set_md(s, mdname))
             return 0;
     } else if (mdname != NULL && mdname[0] != '\0') {
         PROV_RAISE(s->ctx, KW_R_INVALID_PARAM,
@@ -245,8 +241,8 @@ int prov_sig_digest_sign_init(void *vctx, const char *mdname, void *keydata,
     return digest_init(vctx, mdname, keydata, params, EVP_PKEY_OP_SIGN);
 }
 
-int prov_sig_digest_verify_init(void *vctx, const char *mdname,
-                                void *keydata, const OSSL_PARAM params[])
+int prov_sig_digest_verify_init(void *vctx, const char *mdname, void *keydata,
+                                const OSSL_PARAM params[])
 {
     return digest_init(vctx, mdname, keydata, params, EVP_PKEY_OP_VERIFY);
 }
@@ -342,9 +338,8 @@ int prov_sig_digest_sign(void *vctx, unsigned char *sig, size_t *siglen,
     return ok;
 }
 
-int prov_sig_digest_verify(void *vctx, const unsigned char *sig,
-                           size_t siglen, const unsigned char *tbs,
-                           size_t tbslen)
+int prov_sig_digest_verify(void *vctx, const unsigned char *sig, size_t siglen,
+                           const unsigned char *tbs, size_t tbslen)
 {
     struct prov_sig *s = vctx;
     uint8_t md[EVP_MAX_MD_SIZE];
@@ -383,9 +378,8 @@ int prov_sig_get_common(struct prov_sig *s, OSSL_PARAM params[])
     OSSL_PARAM *p;
 
     p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_DIGEST);
-    if (p != NULL &&
-        !OSSL_PARAM_set_utf8_string(p, s->md != NULL ? EVP_MD_get0_name(s->md)
-                                                     : ""))
+    if (p != NULL && !OSSL_PARAM_set_utf8_string(
+                         p, s->md != NULL ? EVP_MD_get0_name(s->md) : ""))
         return 0;
     p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_DIGEST_SIZE);
     if (p != NULL && !OSSL_PARAM_set_size_t(p, prov_sig_mdsize(s)))

@@ -127,8 +127,8 @@ static int rsa_sign(struct prov_sig *s, const uint8_t *tbs, size_t tbslen,
             const uint8_t *di = prov_md_digestinfo(s->md, &dlen);
 
             if (di == NULL) {
-                PROV_RAISE(s->ctx, KW_R_INVALID_PARAM,
-                           "no DigestInfo for %s", EVP_MD_get0_name(s->md));
+                PROV_RAISE(s->ctx, KW_R_INVALID_PARAM, "no DigestInfo for %s",
+                           EVP_MD_get0_name(s->md));
                 return 0;
             }
             memcpy(buf, di, dlen);
@@ -299,8 +299,8 @@ static int rsa_get_ctx_params(void *vctx, OSSL_PARAM params[])
         NULL) {
         const EVP_MD *m = s->mgf1 != NULL ? s->mgf1 : s->md;
 
-        if (!OSSL_PARAM_set_utf8_string(p, m != NULL ? EVP_MD_get0_name(m)
-                                                     : ""))
+        if (!OSSL_PARAM_set_utf8_string(p,
+                                        m != NULL ? EVP_MD_get0_name(m) : ""))
             return 0;
     }
     return 1;
@@ -342,7 +342,8 @@ static int set_pad(struct prov_sig *s, const OSSL_PARAM *p)
         mode != RSA_NO_PADDING) {
         PROV_RAISE(s->ctx, KW_R_INVALID_PARAM,
                    "RSA padding mode %d: keyward signs with pkcs1, pss or "
-                   "none", mode);
+                   "none",
+                   mode);
         return 0;
     }
     s->pad = mode;
@@ -361,8 +362,7 @@ static int set_saltlen(struct prov_sig *s, const OSSL_PARAM *p)
 
         if (!OSSL_PARAM_get_utf8_string_ptr(p, &name))
             return 0;
-        for (size_t i = 0; i < sizeof(salt_names) / sizeof(salt_names[0]);
-             i++)
+        for (size_t i = 0; i < sizeof(salt_names) / sizeof(salt_names[0]); i++)
             if (strcmp(name, salt_names[i].name) == 0) {
                 s->saltlen = salt_names[i].len;
                 return 1;
@@ -391,14 +391,12 @@ static int rsa_set_ctx_params(void *vctx, const OSSL_PARAM params[])
             NULL &&
         !set_pad(s, p))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params,
-                                     OSSL_SIGNATURE_PARAM_PSS_SALTLEN)) !=
-            NULL &&
+    if ((p = OSSL_PARAM_locate_const(
+             params, OSSL_SIGNATURE_PARAM_PSS_SALTLEN)) != NULL &&
         !set_saltlen(s, p))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params,
-                                     OSSL_SIGNATURE_PARAM_MGF1_DIGEST)) !=
-        NULL) {
+    if ((p = OSSL_PARAM_locate_const(
+             params, OSSL_SIGNATURE_PARAM_MGF1_DIGEST)) != NULL) {
         const char *name = NULL;
         EVP_MD *md;
 
@@ -448,8 +446,7 @@ const OSSL_DISPATCH prov_rsa_signature_functions[] = {
      (void (*)(void))prov_sig_digest_update},
     {OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_FINAL,
      (void (*)(void))prov_sig_digest_verify_final},
-    {OSSL_FUNC_SIGNATURE_DIGEST_VERIFY,
-     (void (*)(void))prov_sig_digest_verify},
+    {OSSL_FUNC_SIGNATURE_DIGEST_VERIFY, (void (*)(void))prov_sig_digest_verify},
     {OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))rsa_get_ctx_params},
     {OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS,
      (void (*)(void))rsa_gettable_ctx_params},

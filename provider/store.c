@@ -196,7 +196,8 @@ static int collect_objects(prov_ctx *ctx, const char *uri_str,
     if (c->n == 0 && want == 1 && public_exists(c->pt, uri)) {
         PROV_RAISE(ctx, KW_R_NO_PRIVATE_KEY,
                    "%s names a public key only: token '%s' holds no private "
-                   "key for it", prov_uri_redact(uri_str),
+                   "key for it",
+                   prov_uri_redact(uri_str),
                    hsm_token_get0_info(c->pt->tok)->label);
         return 0;
     }
@@ -210,7 +211,7 @@ static const char *data_type(CK_KEY_TYPE t)
 
 static enum prov_keytype key_type(CK_KEY_TYPE t)
 {
-    return t == CKK_RSA ? PROV_KEY_RSA
+    return t == CKK_RSA  ? PROV_KEY_RSA
            : t == CKK_EC ? PROV_KEY_EC
                          : PROV_KEY_ED25519;
 }
@@ -238,8 +239,8 @@ static int emit_object(prov_ctx *ctx, struct prov_token *pt, hsm_key *hk,
         }
         objtype = OSSL_OBJECT_CERT;
         params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &objtype);
-        params[1] = OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA,
-                                                      der, len);
+        params[1] =
+            OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_DATA, der, len);
         params[2] = OSSL_PARAM_construct_end();
         ok = cb(cbarg, params);
         free(der);
@@ -282,8 +283,10 @@ int prov_store_load_uri(prov_ctx *ctx, const char *uri_str, int expect,
     if (!collect_objects(ctx, uri_str, uri, expect, pw_cb, pw_cbarg, &c))
         goto out;
     if (c.n == 0) {
-        PROV_RAISE(ctx, KW_R_OBJECT_NOT_FOUND, "nothing in token '%s' matches "
-                   "%s", hsm_token_get0_info(c.pt->tok)->label,
+        PROV_RAISE(ctx, KW_R_OBJECT_NOT_FOUND,
+                   "nothing in token '%s' matches "
+                   "%s",
+                   hsm_token_get0_info(c.pt->tok)->label,
                    prov_uri_redact(uri_str));
         goto out;
     }
@@ -329,8 +332,7 @@ err:
 }
 
 static const OSSL_PARAM settable[] = {
-    OSSL_PARAM_int(OSSL_STORE_PARAM_EXPECT, NULL),
-    OSSL_PARAM_END};
+    OSSL_PARAM_int(OSSL_STORE_PARAM_EXPECT, NULL), OSSL_PARAM_END};
 
 static const OSSL_PARAM *store_settable_ctx_params(void *provctx)
 {
@@ -390,8 +392,7 @@ static int store_load(void *loaderctx, OSSL_CALLBACK *object_cb,
     }
     if (s->next >= s->c.n)
         return 0;
-    return emit_object(s->ctx, s->c.pt, s->c.objs[s->next++], emit_to_core,
-                       &a);
+    return emit_object(s->ctx, s->c.pt, s->c.objs[s->next++], emit_to_core, &a);
 }
 
 static int store_eof(void *loaderctx)

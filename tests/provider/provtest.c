@@ -21,8 +21,7 @@ bool pt_init(const char *module_path)
     if (!tu_vars_load())
         return false;
     if (setenv("KEYWARD_PKCS11_MODULE",
-               module_path != NULL ? module_path : tu_var("KW_MODULE"),
-               1) != 0)
+               module_path != NULL ? module_path : tu_var("KW_MODULE"), 1) != 0)
         return false;
     if (!TEST_true(OSSL_PROVIDER_add_builtin(NULL, "keyward",
                                              keyward_provider_init)) ||
@@ -84,10 +83,10 @@ static EVP_PKEY *read_pem(const char *path, bool pub)
 
     if (f == NULL)
         return NULL;
-    pkey = pub ? PEM_read_PUBKEY_ex(f, NULL, NULL, NULL, NULL,
-                                    "provider=default")
-               : PEM_read_PrivateKey_ex(f, NULL, NULL, NULL, NULL,
-                                        "provider=default");
+    pkey =
+        pub ? PEM_read_PUBKEY_ex(f, NULL, NULL, NULL, NULL, "provider=default")
+            : PEM_read_PrivateKey_ex(f, NULL, NULL, NULL, NULL,
+                                     "provider=default");
     fclose(f);
     return pkey;
 }
@@ -124,11 +123,11 @@ bool pt_sign(EVP_PKEY *key, const char *md, int pad, int saltlen,
 {
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;
-    bool ok = mctx != NULL &&
-              EVP_DigestSignInit_ex(mctx, &pctx, md, NULL, NULL, key, NULL) ==
-                  1 &&
-              set_padding(pctx, pad, saltlen) &&
-              EVP_DigestSign(mctx, sig, siglen, msg, msglen) == 1;
+    bool ok =
+        mctx != NULL &&
+        EVP_DigestSignInit_ex(mctx, &pctx, md, NULL, NULL, key, NULL) == 1 &&
+        set_padding(pctx, pad, saltlen) &&
+        EVP_DigestSign(mctx, sig, siglen, msg, msglen) == 1;
 
     EVP_MD_CTX_free(mctx);
     return ok;
@@ -140,11 +139,11 @@ static bool verify(EVP_PKEY *pub, const char *propq, const char *md, int pad,
 {
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;
-    bool ok = mctx != NULL &&
-              EVP_DigestVerifyInit_ex(mctx, &pctx, md, NULL, propq, pub,
-                                      NULL) == 1 &&
-              set_padding(pctx, pad, saltlen) &&
-              EVP_DigestVerify(mctx, sig, siglen, msg, msglen) == 1;
+    bool ok =
+        mctx != NULL &&
+        EVP_DigestVerifyInit_ex(mctx, &pctx, md, NULL, propq, pub, NULL) == 1 &&
+        set_padding(pctx, pad, saltlen) &&
+        EVP_DigestVerify(mctx, sig, siglen, msg, msglen) == 1;
 
     EVP_MD_CTX_free(mctx);
     return ok;

@@ -68,8 +68,8 @@ static bool write_keyref(void)
 static const char *prov_of_keymgmt(const char *name)
 {
     EVP_KEYMGMT *km = EVP_KEYMGMT_fetch(NULL, name, NULL);
-    const char *p = km ? OSSL_PROVIDER_get0_name(EVP_KEYMGMT_get0_provider(km))
-                       : "(none)";
+    const char *p =
+        km ? OSSL_PROVIDER_get0_name(EVP_KEYMGMT_get0_provider(km)) : "(none)";
 
     EVP_KEYMGMT_free(km);
     return p;
@@ -78,8 +78,8 @@ static const char *prov_of_keymgmt(const char *name)
 static const char *prov_of_signature(const char *name)
 {
     EVP_SIGNATURE *s = EVP_SIGNATURE_fetch(NULL, name, NULL);
-    const char *p = s ? OSSL_PROVIDER_get0_name(EVP_SIGNATURE_get0_provider(s))
-                      : "(none)";
+    const char *p =
+        s ? OSSL_PROVIDER_get0_name(EVP_SIGNATURE_get0_provider(s)) : "(none)";
 
     EVP_SIGNATURE_free(s);
     return p;
@@ -186,12 +186,10 @@ static int test_softhsm_internal_work(void)
         goto err;
     /* ECDSA and RSA. */
     siglen = sizeof(sig);
-    if (!TEST_rv(hsm_sign(ec, &ecdsa, msg, sizeof(msg), sig, &siglen),
-                 CKR_OK))
+    if (!TEST_rv(hsm_sign(ec, &ecdsa, msg, sizeof(msg), sig, &siglen), CKR_OK))
         goto err;
     siglen = sizeof(sig);
-    if (!TEST_rv(hsm_sign(rsa, &pkcs, msg, sizeof(msg), sig, &siglen),
-                 CKR_OK))
+    if (!TEST_rv(hsm_sign(rsa, &pkcs, msg, sizeof(msg), sig, &siglen), CKR_OK))
         goto err;
     /* AES-GCM both ways. */
     gcm.p.gcm.iv = iv;
@@ -207,8 +205,7 @@ static int test_softhsm_internal_work(void)
         goto err;
     /* ECDH in the token with a software peer. */
     if (!TEST_true(EVP_PKEY_get_octet_string_param(peer, "pub", point,
-                                                   sizeof(point),
-                                                   &pointlen)) ||
+                                                   sizeof(point), &pointlen)) ||
         !TEST_rv(hsm_derive_ecdh(ec, point, pointlen, shared, &sharedlen),
                  CKR_OK))
         goto err;
@@ -249,8 +246,8 @@ static int test_app_after(void)
         ok &= TEST_ptr(k) && TEST_true(pt_is_keyward(k)) &&
               TEST_true(pt_sign(k, md, 0, 0, (const uint8_t *)"x", 1, sig,
                                 &siglen)) &&
-              TEST_true(pt_verify(k, md, 0, 0, (const uint8_t *)"x", 1, sig,
-                                  siglen));
+              TEST_true(
+                  pt_verify(k, md, 0, 0, (const uint8_t *)"x", 1, sig, siglen));
         EVP_PKEY_free(k);
     }
     ok &= test_no_capture_fetches();
@@ -270,8 +267,8 @@ static int test_after_cache_flush(void)
     int ok = 1;
 
     for (size_t i = 0; i < 3; i++)
-        ok &= TEST_ptr(keys[i] = pt_load_key(tu_var(vars[i]),
-                                             OSSL_STORE_INFO_PKEY));
+        ok &= TEST_ptr(keys[i] =
+                           pt_load_key(tu_var(vars[i]), OSSL_STORE_INFO_PKEY));
     ok &= TEST_int_eq(EVP_set_default_properties(NULL, ""), 1);
     for (size_t i = 0; ok && i < 3; i++) {
         uint8_t sig[512];
@@ -291,8 +288,8 @@ int main(int argc, char **argv)
 {
     int rc;
 
-    if (argc < 2 || (strcmp(argv[1], "ahead") != 0 &&
-                     strcmp(argv[1], "behind") != 0)) {
+    if (argc < 2 ||
+        (strcmp(argv[1], "ahead") != 0 && strcmp(argv[1], "behind") != 0)) {
         fprintf(stderr, "usage: test_capture ahead|behind [cases]\n");
         return 2;
     }

@@ -45,8 +45,8 @@ static bool decrypt(EVP_PKEY *key, int pad, const char *oaep_md,
 
 static int test_rsa_decrypt(void)
 {
-    EVP_PKEY *key = pt_load_key(pt_uri_pin("KW_RSA2048_URI"),
-                                OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *key =
+        pt_load_key(pt_uri_pin("KW_RSA2048_URI"), OSSL_STORE_INFO_PKEY);
     EVP_PKEY *pub = pt_file_pub(tu_var("KW_RSA2048_PUB"));
     uint8_t ct[256], pt[256];
     size_t ctlen, ptlen;
@@ -58,15 +58,15 @@ static int test_rsa_decrypt(void)
     ctlen = sizeof(ct);
     ptlen = sizeof(pt);
     if (!TEST_true(encrypt_default(pub, RSA_PKCS1_PADDING, NULL, ct, &ctlen)) ||
-        !TEST_true(decrypt(key, RSA_PKCS1_PADDING, NULL, ct, ctlen, pt,
-                           &ptlen)) ||
+        !TEST_true(
+            decrypt(key, RSA_PKCS1_PADDING, NULL, ct, ctlen, pt, &ptlen)) ||
         !TEST_mem_eq(pt, ptlen, secret, sizeof(secret)))
         goto err;
     /* OAEP with SHA-1 (what SoftHSM 2.6 does) */
     ctlen = sizeof(ct);
     ptlen = sizeof(pt);
-    if (!TEST_true(encrypt_default(pub, RSA_PKCS1_OAEP_PADDING, "SHA1", ct,
-                                   &ctlen)) ||
+    if (!TEST_true(
+            encrypt_default(pub, RSA_PKCS1_OAEP_PADDING, "SHA1", ct, &ctlen)) ||
         !TEST_true(decrypt(key, RSA_PKCS1_OAEP_PADDING, "SHA1", ct, ctlen, pt,
                            &ptlen)) ||
         !TEST_mem_eq(pt, ptlen, secret, sizeof(secret)))
@@ -76,22 +76,22 @@ static int test_rsa_decrypt(void)
     ptlen = sizeof(pt);
     {
         EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-        bool good = c != NULL && EVP_PKEY_encrypt_init(c) == 1 &&
-                    EVP_PKEY_encrypt(c, ct, &ctlen, secret, sizeof(secret)) ==
-                        1;
+        bool good =
+            c != NULL && EVP_PKEY_encrypt_init(c) == 1 &&
+            EVP_PKEY_encrypt(c, ct, &ctlen, secret, sizeof(secret)) == 1;
 
         EVP_PKEY_CTX_free(c);
         if (!TEST_true(good) ||
-            !TEST_true(decrypt(key, RSA_PKCS1_PADDING, NULL, ct, ctlen, pt,
-                               &ptlen)) ||
+            !TEST_true(
+                decrypt(key, RSA_PKCS1_PADDING, NULL, ct, ctlen, pt, &ptlen)) ||
             !TEST_mem_eq(pt, ptlen, secret, sizeof(secret)))
             goto err;
     }
     /* A corrupted ciphertext fails, no plaintext. */
     ct[10] ^= 0x40;
     ptlen = sizeof(pt);
-    if (!TEST_false(decrypt(key, RSA_PKCS1_OAEP_PADDING, "SHA1", ct, ctlen,
-                            pt, &ptlen)))
+    if (!TEST_false(decrypt(key, RSA_PKCS1_OAEP_PADDING, "SHA1", ct, ctlen, pt,
+                            &ptlen)))
         goto err;
     ERR_clear_error();
     ok = 1;
@@ -106,8 +106,8 @@ err:
  * "algorithm the token lacks" case, a clear error. */
 static int test_oaep_sha256_unsupported(void)
 {
-    EVP_PKEY *key = pt_load_key(pt_uri_pin("KW_RSA2048_URI"),
-                                OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *key =
+        pt_load_key(pt_uri_pin("KW_RSA2048_URI"), OSSL_STORE_INFO_PKEY);
     EVP_PKEY *pub = pt_file_pub(tu_var("KW_RSA2048_PUB"));
     uint8_t ct[256], pt[256];
     size_t ctlen = sizeof(ct), ptlen = sizeof(pt);
@@ -116,8 +116,8 @@ static int test_oaep_sha256_unsupported(void)
     if (TEST_ptr(key) && TEST_ptr(pub) &&
         TEST_true(encrypt_default(pub, RSA_PKCS1_OAEP_PADDING, "SHA256", ct,
                                   &ctlen)) &&
-        TEST_false(decrypt(key, RSA_PKCS1_OAEP_PADDING, "SHA256", ct, ctlen,
-                           pt, &ptlen)) &&
+        TEST_false(decrypt(key, RSA_PKCS1_OAEP_PADDING, "SHA256", ct, ctlen, pt,
+                           &ptlen)) &&
         TEST_true(pt_error_has("not supported by this token")))
         ok = 1;
     pt_errors();
@@ -130,8 +130,8 @@ static int test_oaep_sha256_unsupported(void)
  * random bytes and no error (RFC 5246 section 7.4.7.1). */
 static int test_tls_premaster(void)
 {
-    EVP_PKEY *key = pt_load_key(pt_uri_pin("KW_RSA2048_URI"),
-                                OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *key =
+        pt_load_key(pt_uri_pin("KW_RSA2048_URI"), OSSL_STORE_INFO_PKEY);
     EVP_PKEY *pub = pt_file_pub(tu_var("KW_RSA2048_PUB"));
     EVP_PKEY_CTX *c = NULL;
     uint8_t pms[48], ct[256], out[256];
@@ -147,17 +147,16 @@ static int test_tls_premaster(void)
         OSSL_ASYM_CIPHER_PARAM_TLS_CLIENT_VERSION, &version);
     params[1] = OSSL_PARAM_construct_end();
     if (!TEST_ptr(key) || !TEST_ptr(pub) ||
-        !TEST_ptr(c = EVP_PKEY_CTX_new_from_pkey(NULL, pub,
-                                                 "provider=default")) ||
+        !TEST_ptr(
+            c = EVP_PKEY_CTX_new_from_pkey(NULL, pub, "provider=default")) ||
         !TEST_int_eq(EVP_PKEY_encrypt_init(c), 1) ||
         !TEST_int_eq(EVP_PKEY_encrypt(c, ct, &ctlen, pms, sizeof(pms)), 1))
         goto err;
     EVP_PKEY_CTX_free(c);
     if (!TEST_ptr(c = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) ||
         !TEST_int_eq(EVP_PKEY_decrypt_init(c), 1) ||
-        !TEST_int_gt(EVP_PKEY_CTX_set_rsa_padding(c,
-                                                  RSA_PKCS1_WITH_TLS_PADDING),
-                     0) ||
+        !TEST_int_gt(
+            EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_WITH_TLS_PADDING), 0) ||
         !TEST_int_eq(EVP_PKEY_CTX_set_params(c, params), 1) ||
         !TEST_int_eq(EVP_PKEY_decrypt(c, out, &outlen, ct, ctlen), 1) ||
         !TEST_mem_eq(out, outlen, pms, sizeof(pms)))
@@ -176,8 +175,7 @@ err:
     return ok;
 }
 
-static bool derive(EVP_PKEY *key, EVP_PKEY *peer, uint8_t *out,
-                   size_t *outlen)
+static bool derive(EVP_PKEY *key, EVP_PKEY *peer, uint8_t *out, size_t *outlen)
 {
     EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
     bool ok = c != NULL && EVP_PKEY_derive_init(c) == 1 &&
@@ -204,8 +202,8 @@ static int ecdh_one(const char *uri_var, const char *curve)
         !TEST_int_gt(len = i2d_PUBKEY(key, &der), 0))
         goto err;
     p = der;
-    if (!TEST_ptr(tokpub = d2i_PUBKEY_ex(NULL, &p, len, NULL,
-                                         "provider=default")) ||
+    if (!TEST_ptr(tokpub =
+                      d2i_PUBKEY_ex(NULL, &p, len, NULL, "provider=default")) ||
         !TEST_true(derive(key, soft, a, &alen)) ||
         !TEST_true(derive(soft, tokpub, b, &blen)) ||
         !TEST_mem_eq(a, alen, b, blen))
@@ -233,10 +231,9 @@ static int test_ecdh(void)
  * made for signing only). */
 static int test_ecdh_errors(void)
 {
-    EVP_PKEY *key = pt_load_key(pt_uri_pin("KW_EC256_URI"),
-                                OSSL_STORE_INFO_PKEY);
-    EVP_PKEY *p384 = EVP_PKEY_Q_keygen(NULL, "provider=default", "EC",
-                                       "P-384");
+    EVP_PKEY *key =
+        pt_load_key(pt_uri_pin("KW_EC256_URI"), OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *p384 = EVP_PKEY_Q_keygen(NULL, "provider=default", "EC", "P-384");
     EVP_PKEY_CTX *c = NULL;
     char uri[512];
     EVP_PKEY *twin = NULL;

@@ -29,7 +29,8 @@ static int same_params(const char *uri_var, const char *pub_var)
         !TEST_int_eq(EVP_PKEY_get_security_bits(k),
                      EVP_PKEY_get_security_bits(p)) ||
         !TEST_int_eq(EVP_PKEY_get_size(k), EVP_PKEY_get_size(p)) ||
-        !TEST_int_eq(EVP_PKEY_eq(k, p), 1) || !TEST_int_eq(EVP_PKEY_eq(p, k), 1))
+        !TEST_int_eq(EVP_PKEY_eq(k, p), 1) ||
+        !TEST_int_eq(EVP_PKEY_eq(p, k), 1))
         goto err;
     if (EVP_PKEY_is_a(p, "EC") &&
         (!TEST_true(EVP_PKEY_is_a(k, "EC")) ||
@@ -59,8 +60,7 @@ static int test_params(void)
  * half does not. */
 static int test_match_export(void)
 {
-    EVP_PKEY *k = pt_load_key(pt_uri_pin("KW_EC256_URI"),
-                              OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *k = pt_load_key(pt_uri_pin("KW_EC256_URI"), OSSL_STORE_INFO_PKEY);
     EVP_PKEY *other = pt_file_pub(tu_var("KW_LEGACY_EC_PUB"));
     OSSL_PARAM *params = NULL;
     int ok = 0;
@@ -89,8 +89,8 @@ err:
 static int test_import(void)
 {
     EVP_PKEY *file = pt_file_pub(tu_var("KW_EC256_PUB"));
-    EVP_PKEY *tok = pt_load_key(pt_uri_pin("KW_EC256_URI"),
-                                OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *tok =
+        pt_load_key(pt_uri_pin("KW_EC256_URI"), OSSL_STORE_INFO_PKEY);
     EVP_PKEY *imp = NULL, *soft = NULL, *bad = NULL;
     OSSL_PARAM *params = NULL;
     EVP_PKEY_CTX *c = NULL;
@@ -100,21 +100,21 @@ static int test_import(void)
 
     if (!TEST_ptr(file) || !TEST_ptr(tok) ||
         !TEST_int_eq(EVP_PKEY_todata(file, EVP_PKEY_PUBLIC_KEY, &params), 1) ||
-        !TEST_ptr(c = EVP_PKEY_CTX_new_from_name(NULL, "EC",
-                                                 "provider=keyward")) ||
+        !TEST_ptr(
+            c = EVP_PKEY_CTX_new_from_name(NULL, "EC", "provider=keyward")) ||
         !TEST_int_eq(EVP_PKEY_fromdata_init(c), 1) ||
         !TEST_int_eq(EVP_PKEY_fromdata(c, &imp, EVP_PKEY_PUBLIC_KEY, params),
                      1) ||
         !TEST_true(pt_is_keyward(imp)))
         goto err;
-    if (!TEST_true(pt_sign(tok, "SHA256", 0, 0, msg, sizeof(msg), sig,
-                           &siglen)) ||
-        !TEST_true(pt_verify(imp, "SHA256", 0, 0, msg, sizeof(msg), sig,
-                             siglen)))
+    if (!TEST_true(
+            pt_sign(tok, "SHA256", 0, 0, msg, sizeof(msg), sig, &siglen)) ||
+        !TEST_true(
+            pt_verify(imp, "SHA256", 0, 0, msg, sizeof(msg), sig, siglen)))
         goto err;
     siglen = sizeof(sig);
-    if (!TEST_false(pt_sign(imp, "SHA256", 0, 0, msg, sizeof(msg), sig,
-                            &siglen)) ||
+    if (!TEST_false(
+            pt_sign(imp, "SHA256", 0, 0, msg, sizeof(msg), sig, &siglen)) ||
         !TEST_true(pt_error_has("no private key in the token")))
         goto err;
     /* A software key pair: keyward keeps only its public half, so it
@@ -127,13 +127,13 @@ static int test_import(void)
     if (!TEST_ptr(soft = EVP_PKEY_Q_keygen(NULL, "provider=default", "EC",
                                            "P-256")) ||
         !TEST_int_eq(EVP_PKEY_todata(soft, EVP_PKEY_KEYPAIR, &params), 1) ||
-        !TEST_ptr(c = EVP_PKEY_CTX_new_from_name(NULL, "EC",
-                                                 "provider=keyward")) ||
+        !TEST_ptr(
+            c = EVP_PKEY_CTX_new_from_name(NULL, "EC", "provider=keyward")) ||
         !TEST_int_eq(EVP_PKEY_fromdata_init(c), 1) ||
         !TEST_int_eq(EVP_PKEY_fromdata(c, &bad, EVP_PKEY_KEYPAIR, params), 1) ||
         !TEST_int_eq(EVP_PKEY_eq(bad, soft), 1) ||
-        !TEST_false(pt_sign(bad, "SHA256", 0, 0, msg, sizeof(msg), sig,
-                            &siglen)) ||
+        !TEST_false(
+            pt_sign(bad, "SHA256", 0, 0, msg, sizeof(msg), sig, &siglen)) ||
         !TEST_true(pt_error_has("no private key in the token")))
         goto err;
     ok = 1;
@@ -165,25 +165,24 @@ static int gen_one(const char *alg, const char *opt_name, const char *opt,
 
     snprintf(uri, sizeof(uri), "%s?pin-source=file:%s", tu_var("KW_TOKEN_URI"),
              tu_var("KW_PIN_FILE"));
-    if (!TEST_ptr(c = EVP_PKEY_CTX_new_from_name(NULL, alg,
-                                                 "provider=keyward")) ||
+    if (!TEST_ptr(
+            c = EVP_PKEY_CTX_new_from_name(NULL, alg, "provider=keyward")) ||
         !TEST_int_eq(EVP_PKEY_keygen_init(c), 1) ||
         (opt_name != NULL &&
          !TEST_int_gt(EVP_PKEY_CTX_ctrl_str(c, opt_name, opt), 0)) ||
         !TEST_int_gt(EVP_PKEY_CTX_ctrl_str(c, "pkcs11_uri", uri), 0) ||
         !TEST_int_gt(EVP_PKEY_CTX_ctrl_str(c, "pkcs11_label", label), 0) ||
-        !TEST_int_eq(EVP_PKEY_keygen(c, &k), 1) ||
-        !TEST_true(pt_is_keyward(k)))
+        !TEST_int_eq(EVP_PKEY_keygen(c, &k), 1) || !TEST_true(pt_is_keyward(k)))
         goto err;
     /* Its public half, in the default provider, verifies its signature. */
     if (!TEST_int_gt(len = i2d_PUBKEY(k, &der), 0))
         goto err;
     p = der;
-    if (!TEST_ptr(pub = d2i_PUBKEY_ex(NULL, &p, len, NULL,
-                                      "provider=default")) ||
+    if (!TEST_ptr(pub =
+                      d2i_PUBKEY_ex(NULL, &p, len, NULL, "provider=default")) ||
         !TEST_true(pt_sign(k, md, 0, 0, msg, sizeof(msg), sig, &siglen)) ||
-        !TEST_true(pt_verify_default(pub, md, 0, 0, msg, sizeof(msg), sig,
-                                     siglen)))
+        !TEST_true(
+            pt_verify_default(pub, md, 0, 0, msg, sizeof(msg), sig, siglen)))
         goto err;
     snprintf(found_uri, sizeof(found_uri),
              "%s;object=%s;type=private?pin-source=file:%s",
@@ -222,8 +221,8 @@ static int test_keygen_errors(void)
 
     snprintf(uri, sizeof(uri), "%s?pin-source=file:%s", tu_var("KW_TOKEN_URI"),
              tu_var("KW_PIN_FILE"));
-    if (!TEST_ptr(c = EVP_PKEY_CTX_new_from_name(NULL, "EC",
-                                                 "provider=keyward")) ||
+    if (!TEST_ptr(
+            c = EVP_PKEY_CTX_new_from_name(NULL, "EC", "provider=keyward")) ||
         !TEST_int_eq(EVP_PKEY_keygen_init(c), 1) ||
         !TEST_int_gt(EVP_PKEY_CTX_ctrl_str(c, "group", "P-256"), 0) ||
         !TEST_int_gt(EVP_PKEY_CTX_ctrl_str(c, "pkcs11_uri", uri), 0) ||
@@ -232,15 +231,15 @@ static int test_keygen_errors(void)
         !TEST_true(pt_error_has("already holds a key labelled 'ec256'")))
         goto err;
     EVP_PKEY_CTX_free(c);
-    if (!TEST_ptr(c = EVP_PKEY_CTX_new_from_name(NULL, "EC",
-                                                 "provider=keyward")) ||
+    if (!TEST_ptr(
+            c = EVP_PKEY_CTX_new_from_name(NULL, "EC", "provider=keyward")) ||
         !TEST_int_eq(EVP_PKEY_keygen_init(c), 1) ||
         !TEST_true(EVP_PKEY_CTX_ctrl_str(c, "group", "secp256k1") <= 0) ||
         !TEST_true(pt_error_has("P-256, P-384 and P-521")))
         goto err;
     EVP_PKEY_CTX_free(c);
-    if (!TEST_ptr(c = EVP_PKEY_CTX_new_from_name(NULL, "EC",
-                                                 "provider=keyward")) ||
+    if (!TEST_ptr(
+            c = EVP_PKEY_CTX_new_from_name(NULL, "EC", "provider=keyward")) ||
         !TEST_int_eq(EVP_PKEY_keygen_init(c), 1) ||
         !TEST_int_gt(EVP_PKEY_CTX_ctrl_str(c, "pkcs11_uri", uri), 0) ||
         !TEST_int_ne(EVP_PKEY_keygen(c, &k), 1) ||

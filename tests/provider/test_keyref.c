@@ -70,12 +70,11 @@ static int test_der_rejects(void)
     ok &= TEST_false(keyref_der_encode("file:/etc/passwd", &buf, &len));
     {
         /* "pkcs11:" then a NUL inside the URI. */
-        static const uint8_t nul[] = {0x30, 0x26, 0x1a, 0x19, 'P', 'K', 'C',
-                                      'S', '#', '1', '1', ' ', 'P', 'r', 'o',
-                                      'v', 'i', 'd', 'e', 'r', ' ', 'U', 'R',
-                                      'I', ' ', 'v', '1', '.', '0', 0x0c,
-                                      0x09, 'p', 'k', 'c', 's', '1', '1',
-                                      ':', 0x00, 'x'};
+        static const uint8_t nul[] = {
+            0x30, 0x26, 0x1a, 0x19, 'P', 'K', 'C', 'S', '#',  '1',
+            '1',  ' ',  'P',  'r',  'o', 'v', 'i', 'd', 'e',  'r',
+            ' ',  'U',  'R',  'I',  ' ', 'v', '1', '.', '0',  0x0c,
+            0x09, 'p',  'k',  'c',  's', '1', '1', ':', 0x00, 'x'};
         ok &= TEST_false(keyref_der_decode(nul, sizeof(nul), &out));
     }
     free(der);
@@ -123,8 +122,7 @@ static char *write_ref(const char *uri_var, const char *name)
     bool ok;
 
     snprintf(path, 256, "%s/%s-%d.pem",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", name,
-             (int)getpid());
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", name, (int)getpid());
     ok = k != NULL && (f = fopen(path, "w")) != NULL &&
          PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1;
     if (f != NULL)
@@ -192,8 +190,8 @@ static int test_decoder_reads_reference(void)
 
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         char *path = write_ref(keys[i], "kwref");
-        EVP_PKEY *k = NULL, *tok = pt_load_key(pt_uri_pin(keys[i]),
-                                               OSSL_STORE_INFO_PKEY);
+        EVP_PKEY *k = NULL,
+                 *tok = pt_load_key(pt_uri_pin(keys[i]), OSSL_STORE_INFO_PKEY);
         FILE *f = path ? fopen(path, "r") : NULL;
         uint8_t sig[512];
         size_t siglen = sizeof(sig);
@@ -201,9 +199,10 @@ static int test_decoder_reads_reference(void)
 
         if (!TEST_ptr(f) ||
             !TEST_ptr(k = PEM_read_PrivateKey(f, NULL, pin_cb, NULL)) ||
-            !TEST_true(pt_is_keyward(k)) || !TEST_int_eq(EVP_PKEY_eq(k, tok), 1) ||
-            !TEST_true(pt_sign(k, md, 0, 0, (const uint8_t *)"m", 1, sig,
-                               &siglen)) ||
+            !TEST_true(pt_is_keyward(k)) ||
+            !TEST_int_eq(EVP_PKEY_eq(k, tok), 1) ||
+            !TEST_true(
+                pt_sign(k, md, 0, 0, (const uint8_t *)"m", 1, sig, &siglen)) ||
             !TEST_true(pt_verify(tok, md, 0, 0, (const uint8_t *)"m", 1, sig,
                                  siglen))) {
             fprintf(stderr, "  key %s\n", keys[i]);

@@ -42,15 +42,15 @@ static int sign_and_check(const char *uri_var, const char *pub_var,
     if (!TEST_ptr(key) || !TEST_true(pt_is_keyward(key)) ||
         !TEST_ptr(pub = default_pub(key, pub_var)))
         goto err;
-    if (!TEST_true(pt_sign(key, md, pad, saltlen, msg, sizeof(msg), sig,
-                           &siglen)))
+    if (!TEST_true(
+            pt_sign(key, md, pad, saltlen, msg, sizeof(msg), sig, &siglen)))
         goto err;
     if (!TEST_true(pt_verify_default(pub, md, pad, saltlen, msg, sizeof(msg),
                                      sig, siglen)))
         goto err;
     /* Verification through the token key itself (keyward, in software). */
-    if (!TEST_true(pt_verify(key, md, pad, saltlen, msg, sizeof(msg), sig,
-                             siglen)))
+    if (!TEST_true(
+            pt_verify(key, md, pad, saltlen, msg, sizeof(msg), sig, siglen)))
         goto err;
     memcpy(bad, msg, sizeof(msg));
     bad[0] ^= 1;
@@ -99,16 +99,22 @@ static int test_rsa_pkcs1(void)
  * explicit lengths; the verifier is told the same. */
 static int test_rsa_pss(void)
 {
-    static const int salts[] = {RSA_PSS_SALTLEN_DIGEST, RSA_PSS_SALTLEN_AUTO,
-                                RSA_PSS_SALTLEN_MAX, 0, 20, 32, 64, 222};
+    static const int salts[] = {RSA_PSS_SALTLEN_DIGEST,
+                                RSA_PSS_SALTLEN_AUTO,
+                                RSA_PSS_SALTLEN_MAX,
+                                0,
+                                20,
+                                32,
+                                64,
+                                222};
     int ok = 1;
 
     for (size_t i = 0; i < sizeof(salts) / sizeof(salts[0]); i++) {
         ok &= sign_and_check("KW_RSA2048_URI", "KW_RSA2048_PUB", "SHA256",
                              RSA_PKCS1_PSS_PADDING, salts[i]);
         ok &= sign_and_check("KW_RSA2048_URI", "KW_RSA2048_PUB", "SHA384",
-                             RSA_PKCS1_PSS_PADDING, salts[i] == 222 ? 206
-                                                                   : salts[i]);
+                             RSA_PKCS1_PSS_PADDING,
+                             salts[i] == 222 ? 206 : salts[i]);
     }
     return ok;
 }
@@ -120,10 +126,13 @@ static int test_rsa_pss_strings(void)
     static const struct {
         const char *value;
         int verify_salt;
-    } cases[] = {{"digest", 32}, {"max", 222}, {"auto", 222},
-                 {"auto-digestmax", 32}, {"17", 17}};
-    EVP_PKEY *key = pt_load_key(pt_uri_pin("KW_RSA2048_URI"),
-                                OSSL_STORE_INFO_PKEY);
+    } cases[] = {{"digest", 32},
+                 {"max", 222},
+                 {"auto", 222},
+                 {"auto-digestmax", 32},
+                 {"17", 17}};
+    EVP_PKEY *key =
+        pt_load_key(pt_uri_pin("KW_RSA2048_URI"), OSSL_STORE_INFO_PKEY);
     EVP_PKEY *pub = pt_file_pub(tu_var("KW_RSA2048_PUB"));
     int ok = 0;
 
@@ -134,21 +143,19 @@ static int test_rsa_pss_strings(void)
         EVP_PKEY_CTX *pctx = NULL;
         uint8_t sig[256];
         size_t siglen = sizeof(sig);
-        bool good = m != NULL &&
-                    EVP_DigestSignInit(m, &pctx, EVP_sha256(), NULL, key) ==
-                        1 &&
-                    EVP_PKEY_CTX_ctrl_str(pctx, "rsa_padding_mode", "pss") >
-                        0 &&
-                    EVP_PKEY_CTX_ctrl_str(pctx, "rsa_pss_saltlen",
-                                          cases[i].value) > 0 &&
-                    EVP_DigestSign(m, sig, &siglen, msg, sizeof(msg)) == 1;
+        bool good =
+            m != NULL &&
+            EVP_DigestSignInit(m, &pctx, EVP_sha256(), NULL, key) == 1 &&
+            EVP_PKEY_CTX_ctrl_str(pctx, "rsa_padding_mode", "pss") > 0 &&
+            EVP_PKEY_CTX_ctrl_str(pctx, "rsa_pss_saltlen", cases[i].value) >
+                0 &&
+            EVP_DigestSign(m, sig, &siglen, msg, sizeof(msg)) == 1;
 
         EVP_MD_CTX_free(m);
         if (!TEST_true(good) ||
-            !TEST_true(pt_verify_default(pub, "SHA256",
-                                         RSA_PKCS1_PSS_PADDING,
-                                         cases[i].verify_salt, msg,
-                                         sizeof(msg), sig, siglen))) {
+            !TEST_true(pt_verify_default(pub, "SHA256", RSA_PKCS1_PSS_PADDING,
+                                         cases[i].verify_salt, msg, sizeof(msg),
+                                         sig, siglen))) {
             fprintf(stderr, "  saltlen %s\n", cases[i].value);
             goto err;
         }
@@ -158,8 +165,8 @@ static int test_rsa_pss_strings(void)
         uint8_t sig[256];
         size_t siglen = sizeof(sig);
 
-        if (!TEST_false(pt_sign(key, "SHA256", RSA_PKCS1_PSS_PADDING, 223,
-                                msg, sizeof(msg), sig, &siglen)) ||
+        if (!TEST_false(pt_sign(key, "SHA256", RSA_PKCS1_PSS_PADDING, 223, msg,
+                                sizeof(msg), sig, &siglen)) ||
             !TEST_true(pt_error_has("PSS salt length 223")))
             goto err;
     }
@@ -179,10 +186,10 @@ static int test_ed25519(void)
 /* EVP_PKEY_sign on a digest computed elsewhere, and raw RSA. */
 static int test_prehashed(void)
 {
-    EVP_PKEY *ec = pt_load_key(pt_uri_pin("KW_EC256_URI"),
-                               OSSL_STORE_INFO_PKEY);
-    EVP_PKEY *rsa = pt_load_key(pt_uri_pin("KW_RSA2048_URI"),
-                                OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *ec =
+        pt_load_key(pt_uri_pin("KW_EC256_URI"), OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *rsa =
+        pt_load_key(pt_uri_pin("KW_RSA2048_URI"), OSSL_STORE_INFO_PKEY);
     EVP_PKEY *ecpub = pt_file_pub(tu_var("KW_EC256_PUB"));
     EVP_PKEY *rsapub = pt_file_pub(tu_var("KW_RSA2048_PUB"));
     EVP_PKEY_CTX *c = NULL;
@@ -193,8 +200,8 @@ static int test_prehashed(void)
 
     if (!TEST_ptr(ec) || !TEST_ptr(rsa) || !TEST_ptr(ecpub) ||
         !TEST_ptr(rsapub) ||
-        !TEST_true(EVP_Digest(msg, sizeof(msg), md, &mdlen, EVP_sha256(),
-                              NULL)))
+        !TEST_true(
+            EVP_Digest(msg, sizeof(msg), md, &mdlen, EVP_sha256(), NULL)))
         goto err;
     /* ECDSA over a SHA-256 digest; the size query gives the DER maximum. */
     if (!TEST_ptr(c = EVP_PKEY_CTX_new_from_pkey(NULL, ec, NULL)) ||
@@ -205,8 +212,8 @@ static int test_prehashed(void)
         !TEST_int_eq(EVP_PKEY_sign(c, sig, &siglen, md, mdlen), 1))
         goto err;
     EVP_PKEY_CTX_free(c);
-    if (!TEST_ptr(c = EVP_PKEY_CTX_new_from_pkey(NULL, ecpub,
-                                                 "provider=default")) ||
+    if (!TEST_ptr(
+            c = EVP_PKEY_CTX_new_from_pkey(NULL, ecpub, "provider=default")) ||
         !TEST_int_eq(EVP_PKEY_verify_init(c), 1) ||
         !TEST_int_eq(EVP_PKEY_verify(c, sig, siglen, md, mdlen), 1))
         goto err;
@@ -229,8 +236,8 @@ static int test_prehashed(void)
         !TEST_int_eq(EVP_PKEY_sign(c, sig, &siglen, raw, sizeof(raw)), 1))
         goto err;
     EVP_PKEY_CTX_free(c);
-    if (!TEST_ptr(c = EVP_PKEY_CTX_new_from_pkey(NULL, rsapub,
-                                                 "provider=default")) ||
+    if (!TEST_ptr(
+            c = EVP_PKEY_CTX_new_from_pkey(NULL, rsapub, "provider=default")) ||
         !TEST_int_eq(EVP_PKEY_verify_recover_init(c), 1) ||
         !TEST_int_gt(EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING), 0) ||
         !TEST_int_eq(EVP_PKEY_verify_recover(c, back, &backlen, sig, siglen),
@@ -253,20 +260,22 @@ static int test_x509_sign(void)
 {
     static const struct {
         const char *uri_var, *md;
-    } cases[] = {{"KW_EC256_URI", "SHA256"}, {"KW_EC521_URI", "SHA512"},
-                 {"KW_RSA2048_URI", "SHA256"}, {"KW_ED25519_URI", NULL}};
+    } cases[] = {{"KW_EC256_URI", "SHA256"},
+                 {"KW_EC521_URI", "SHA512"},
+                 {"KW_RSA2048_URI", "SHA256"},
+                 {"KW_ED25519_URI", NULL}};
     int ok = 1;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        EVP_PKEY *key = pt_load_key(pt_uri_pin(cases[i].uri_var),
-                                    OSSL_STORE_INFO_PKEY);
+        EVP_PKEY *key =
+            pt_load_key(pt_uri_pin(cases[i].uri_var), OSSL_STORE_INFO_PKEY);
         X509_REQ *req = X509_REQ_new_ex(NULL, NULL);
         X509_NAME *name = X509_NAME_new();
         EVP_PKEY *pub = NULL;
         bool good = key != NULL && req != NULL && name != NULL &&
                     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                               (const unsigned char *)"dev",
-                                               -1, -1, 0) &&
+                                               (const unsigned char *)"dev", -1,
+                                               -1, 0) &&
                     X509_REQ_set_subject_name(req, name) &&
                     X509_REQ_set_pubkey(req, key) &&
                     X509_REQ_sign(req, key,

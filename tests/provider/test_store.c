@@ -54,10 +54,9 @@ static bool count_objects(const char *uri, int expect, UI_METHOD *ui,
 
 static int test_private_public_cert(void)
 {
-    EVP_PKEY *priv = pt_load_key(pt_uri_pin("KW_EC256_URI"),
-                                 OSSL_STORE_INFO_PKEY);
-    EVP_PKEY *pub = pt_load_key(tu_var("KW_EC256_URI"),
-                                OSSL_STORE_INFO_PUBKEY);
+    EVP_PKEY *priv =
+        pt_load_key(pt_uri_pin("KW_EC256_URI"), OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *pub = pt_load_key(tu_var("KW_EC256_URI"), OSSL_STORE_INFO_PUBKEY);
     EVP_PKEY *file = pt_file_pub(tu_var("KW_EC256_PUB"));
     OSSL_STORE_CTX *st = NULL;
     OSSL_STORE_INFO *info = NULL;
@@ -105,17 +104,17 @@ static int test_list_token(void)
     struct counts c;
     int ok = 1;
 
-    ok &= TEST_true(count_objects(pt_uri_pin("KW_TOKEN_URI"), 0, NULL, NULL,
-                                  &c)) &&
+    ok &= TEST_true(
+              count_objects(pt_uri_pin("KW_TOKEN_URI"), 0, NULL, NULL, &c)) &&
           TEST_int_eq(c.pkey, 7) && TEST_int_eq(c.pubkey, 8) &&
           TEST_int_eq(c.cert, 4) && TEST_int_eq(c.other, 0);
     /* Certificates only: no PIN needed. */
-    ok &= TEST_true(count_objects(tu_var("KW_TOKEN_URI"),
-                                  OSSL_STORE_INFO_CERT, NULL, NULL, &c)) &&
+    ok &= TEST_true(count_objects(tu_var("KW_TOKEN_URI"), OSSL_STORE_INFO_CERT,
+                                  NULL, NULL, &c)) &&
           TEST_int_eq(c.cert, 4) && TEST_int_eq(c.pkey, 0);
     /* One label: its private key, public key and certificate. */
-    ok &= TEST_true(count_objects(pt_uri_pin("KW_EC256_URI"), 0, NULL, NULL,
-                                  &c)) &&
+    ok &= TEST_true(
+              count_objects(pt_uri_pin("KW_EC256_URI"), 0, NULL, NULL, &c)) &&
           TEST_int_eq(c.pkey, 1) && TEST_int_eq(c.pubkey, 1) &&
           TEST_int_eq(c.cert, 1);
     pt_errors();
@@ -171,8 +170,8 @@ static int test_pin_errors(void)
         fputs("00000000\n", f);
         fclose(f);
     }
-    snprintf(uri, sizeof(uri), "%s?pin-source=file:%s",
-             tu_var("KW_EC256_URI"), badpin);
+    snprintf(uri, sizeof(uri), "%s?pin-source=file:%s", tu_var("KW_EC256_URI"),
+             badpin);
     ok &= expect_error(uri, OSSL_STORE_INFO_PKEY, "wrong token PIN");
     unlink(badpin);
     snprintf(uri, sizeof(uri), "%s?pin-source=file:/nonexistent/pin",
@@ -248,9 +247,8 @@ static int test_pin_callback(void)
         return 0;
     /* Runs right after test_pin_errors: no login yet, so the PIN the
      * callback gives is the one that logs in. */
-    if (!TEST_true(count_objects(tu_var("KW_ED25519_URI"),
-                                 OSSL_STORE_INFO_PKEY, ui,
-                                 (void *)tu_var("KW_PIN"), &c)) ||
+    if (!TEST_true(count_objects(tu_var("KW_ED25519_URI"), OSSL_STORE_INFO_PKEY,
+                                 ui, (void *)tu_var("KW_PIN"), &c)) ||
         !TEST_int_eq(c.pkey, 1))
         goto err;
     ok = 1;
@@ -272,13 +270,13 @@ static int test_no_module(void)
 
     unsetenv("KEYWARD_PKCS11_MODULE");
     if (!TEST_ptr(lc) ||
-        !TEST_true(OSSL_PROVIDER_add_builtin(lc, "keyward",
-                                             keyward_provider_init)) ||
+        !TEST_true(
+            OSSL_PROVIDER_add_builtin(lc, "keyward", keyward_provider_init)) ||
         !TEST_ptr(d = OSSL_PROVIDER_load(lc, "default")) ||
         !TEST_ptr(k = OSSL_PROVIDER_load(lc, "keyward")))
         goto err;
-    st = OSSL_STORE_open_ex(tu_var("KW_EC256_URI"), lc, NULL, NULL, NULL,
-                            NULL, NULL, NULL);
+    st = OSSL_STORE_open_ex(tu_var("KW_EC256_URI"), lc, NULL, NULL, NULL, NULL,
+                            NULL, NULL);
     if (!TEST_ptr(st) || !TEST_ptr_null(OSSL_STORE_load(st)) ||
         !TEST_true(pt_error_has("no PKCS#11 module configured")))
         goto err;

@@ -14,7 +14,7 @@
 #include "provtest.h"
 
 #define THREADS 8
-#define ROUNDS 40
+#define ROUNDS  40
 
 struct worker {
     EVP_PKEY *shared, *pub;
@@ -54,8 +54,7 @@ static void *work(void *arg)
     return NULL;
 }
 
-static int run_threads(const char *uri_var, const char *pub_var,
-                       const char *md)
+static int run_threads(const char *uri_var, const char *pub_var, const char *md)
 {
     struct worker w[THREADS];
     pthread_t th[THREADS];
@@ -107,8 +106,7 @@ static int child_work(EVP_PKEY *key, EVP_PKEY *pub)
         return 2;
     siglen = sizeof(sig);
     if (!pt_sign(fresh, "SHA256", 0, 0, msg, sizeof(msg), sig, &siglen) ||
-        !pt_verify_default(pub, "SHA256", 0, 0, msg, sizeof(msg), sig,
-                           siglen))
+        !pt_verify_default(pub, "SHA256", 0, 0, msg, sizeof(msg), sig, siglen))
         return 3;
     EVP_PKEY_free(fresh);
     return 0;
@@ -116,8 +114,8 @@ static int child_work(EVP_PKEY *key, EVP_PKEY *pub)
 
 static int test_fork(void)
 {
-    EVP_PKEY *key = pt_load_key(pt_uri_pin("KW_EC256_URI"),
-                                OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *key =
+        pt_load_key(pt_uri_pin("KW_EC256_URI"), OSSL_STORE_INFO_PKEY);
     EVP_PKEY *pub = pt_file_pub(tu_var("KW_EC256_PUB"));
     uint8_t msg[] = "in the parent", sig[128];
     size_t siglen = sizeof(sig);
@@ -125,8 +123,8 @@ static int test_fork(void)
     pid_t pid;
 
     if (!TEST_ptr(key) || !TEST_ptr(pub) ||
-        !TEST_true(pt_sign(key, "SHA256", 0, 0, msg, sizeof(msg), sig,
-                           &siglen)))
+        !TEST_true(
+            pt_sign(key, "SHA256", 0, 0, msg, sizeof(msg), sig, &siglen)))
         goto err;
     fflush(NULL);
     for (int round = 0; round < 3; round++) {
@@ -143,10 +141,10 @@ static int test_fork(void)
             !TEST_int_eq(WEXITSTATUS(status), 0))
             goto err;
         siglen = sizeof(sig);
-        if (!TEST_true(pt_sign(key, "SHA256", 0, 0, msg, sizeof(msg), sig,
-                               &siglen)) ||
-            !TEST_true(pt_verify_default(pub, "SHA256", 0, 0, msg,
-                                         sizeof(msg), sig, siglen)))
+        if (!TEST_true(
+                pt_sign(key, "SHA256", 0, 0, msg, sizeof(msg), sig, &siglen)) ||
+            !TEST_true(pt_verify_default(pub, "SHA256", 0, 0, msg, sizeof(msg),
+                                         sig, siglen)))
             goto err;
     }
     ok = 1;

@@ -77,18 +77,17 @@ static int test_two_calls_per_signature(void)
  * at EVP_DigestSignInit, before any token call, and names the mechanism. */
 static int test_missing_mechanism(void)
 {
-    EVP_PKEY *ed = pt_load_key(pt_uri_pin("KW_ED25519_URI"),
-                               OSSL_STORE_INFO_PKEY);
-    EVP_PKEY *rsa = pt_load_key(pt_uri_pin("KW_RSA2048_URI"),
-                                OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *ed =
+        pt_load_key(pt_uri_pin("KW_ED25519_URI"), OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *rsa =
+        pt_load_key(pt_uri_pin("KW_RSA2048_URI"), OSSL_STORE_INFO_PKEY);
     EVP_MD_CTX *m = EVP_MD_CTX_new();
     uint8_t sig[512];
     size_t siglen = sizeof(sig);
     int ok = 0;
 
     if (!TEST_ptr(ed) || !TEST_ptr(rsa) || !TEST_ptr(m) ||
-        !TEST_int_ne(EVP_DigestSignInit_ex(m, NULL, NULL, NULL, NULL, ed,
-                                           NULL),
+        !TEST_int_ne(EVP_DigestSignInit_ex(m, NULL, NULL, NULL, NULL, ed, NULL),
                      1) ||
         !TEST_true(pt_error_has("not supported by this token")))
         goto err;
@@ -116,8 +115,8 @@ err:
  * error naming the limit. */
 static int test_pss_digest_salt_only(void)
 {
-    EVP_PKEY *k = pt_load_key(pt_uri_pin("KW_RSA2048_URI"),
-                              OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *k =
+        pt_load_key(pt_uri_pin("KW_RSA2048_URI"), OSSL_STORE_INFO_PKEY);
     EVP_PKEY *pub = pt_file_pub(tu_var("KW_RSA2048_PUB"));
     uint8_t sig[256];
     size_t siglen = sizeof(sig);
@@ -152,8 +151,7 @@ err:
  * EVP_PKEY signs again (hsm/ recovers). */
 static int test_token_removed(void)
 {
-    EVP_PKEY *k = pt_load_key(pt_uri_pin("KW_EC256_URI"),
-                              OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *k = pt_load_key(pt_uri_pin("KW_EC256_URI"), OSSL_STORE_INFO_PKEY);
     uint8_t sig[128];
     size_t siglen = sizeof(sig);
     int ok = 0;
@@ -161,14 +159,13 @@ static int test_token_removed(void)
     if (!TEST_ptr(k) || !TEST_true(bind_fault()))
         goto err;
     fault_remove(1);
-    if (!TEST_false(pt_sign(k, "SHA256", 0, 0, msg, sizeof(msg), sig,
-                            &siglen)) ||
+    if (!TEST_false(
+            pt_sign(k, "SHA256", 0, 0, msg, sizeof(msg), sig, &siglen)) ||
         !TEST_true(pt_error_has("keyward")))
         goto err;
     fault_remove(0);
     siglen = sizeof(sig);
-    if (!TEST_true(pt_sign(k, "SHA256", 0, 0, msg, sizeof(msg), sig,
-                           &siglen)))
+    if (!TEST_true(pt_sign(k, "SHA256", 0, 0, msg, sizeof(msg), sig, &siglen)))
         goto err;
     ok = 1;
 err:

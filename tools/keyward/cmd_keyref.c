@@ -23,22 +23,23 @@
 
 static void usage(FILE *f)
 {
-    fputs("Usage: keyward keyref [options] URI\n\n"
-          "Writes a key-reference PEM file: a PEM block that carries the\n"
-          "pkcs11: URI of a key in the token, not the key. With the keyward\n"
-          "provider configured, programs that load key files (for example\n"
-          "SSL_CTX_use_PrivateKey_file()) then use the token key. The format\n"
-          "is the one pkcs11-provider uses, so files work with either.\n\n"
-          "Options:\n"
-          "  -o, --out FILE     write to FILE (default: standard output)\n"
-          "  -c, --check        load the key through the provider first and\n"
-          "                     fail unless the URI names one private key\n"
-          "  -m, --module PATH  PKCS#11 module for --check (default:\n"
-          "                     $KEYWARD_PKCS11_MODULE)\n"
-          "  -h, --help         this text\n\n"
-          "The URI must not contain pin-value: give the PIN in a file with\n"
-          "pin-source=file:/path, or in openssl.cnf (pkcs11-module-token-pin).\n",
-          f);
+    fputs(
+        "Usage: keyward keyref [options] URI\n\n"
+        "Writes a key-reference PEM file: a PEM block that carries the\n"
+        "pkcs11: URI of a key in the token, not the key. With the keyward\n"
+        "provider configured, programs that load key files (for example\n"
+        "SSL_CTX_use_PrivateKey_file()) then use the token key. The format\n"
+        "is the one pkcs11-provider uses, so files work with either.\n\n"
+        "Options:\n"
+        "  -o, --out FILE     write to FILE (default: standard output)\n"
+        "  -c, --check        load the key through the provider first and\n"
+        "                     fail unless the URI names one private key\n"
+        "  -m, --module PATH  PKCS#11 module for --check (default:\n"
+        "                     $KEYWARD_PKCS11_MODULE)\n"
+        "  -h, --help         this text\n\n"
+        "The URI must not contain pin-value: give the PIN in a file with\n"
+        "pin-source=file:/path, or in openssl.cnf (pkcs11-module-token-pin).\n",
+        f);
 }
 
 static void print_openssl_errors(void)
@@ -102,7 +103,8 @@ static int write_keyref(const char *uri, const char *path)
 
     if (!keyref_der_encode(uri, &der, &len))
         return kw_fail("the URI is too long for a key reference (%d bytes "
-                       "at most)", KEYREF_URI_MAX);
+                       "at most)",
+                       KEYREF_URI_MAX);
     if (path == NULL) {
         out = BIO_new_fp(stdout, BIO_NOCLOSE);
     } else {
