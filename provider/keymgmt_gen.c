@@ -136,19 +136,41 @@ const OSSL_PARAM *prov_gen_settable_params(enum prov_keytype type)
                                   : settable_ed;
 }
 
+/* A label as a URI path value (RFC 7512: percent-encoded bytes). */
+static void pct_encode(char *out, size_t outsz, const char *in)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (; *in != '\0' && o + 4 < outsz; in++) {
+        unsigned char c = (unsigned char)*in;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || strchr("-._~", c) != NULL) {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    out[o] = '\0';
+}
+
 /* Refuses a label that already names a key: it would make URIs by label
  * ambiguous (as the "twin" keys of the test token are). */
 static int label_is_free(prov_ctx *ctx, struct prov_token *pt,
                          const char *label)
 {
-    char buf[320];
+    char enc[3 * 100 + 1], buf[400];
     hsm_uri *u = NULL;
     hsm_key *k = NULL;
     CK_RV rv;
 
     if (label == NULL)
         return 1;
-    snprintf(buf, sizeof(buf), "pkcs11:object=%s;type=private", label);
+    pct_encode(enc, sizeof(enc), label);
+    snprintf(buf, sizeof(buf), "pkcs11:object=%s;type=private", enc);
     if (hsm_uri_parse(buf, &u) != CKR_OK)
         return 1; /* a label a URI cannot carry: let the token judge */
     ERR_set_mark();

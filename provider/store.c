@@ -26,6 +26,7 @@ struct collect {
     struct prov_token *pt;
     hsm_key **objs;
     size_t n, cap;
+    bool single; /* the URI selects one object per class */
 };
 
 static void collect_clear(struct collect *c)
@@ -155,6 +156,7 @@ static int collect_objects(prov_ctx *ctx, const char *uri_str,
     CK_RV rv;
 
     c->ctx = ctx;
+    c->single = single;
     if (!prov_token_open(ctx, uri, &c->pt))
         return 0;
     if ((want & 1) && !prov_token_login(ctx, c->pt, uri, pw_cb, pw_cbarg))
