@@ -39,6 +39,15 @@ kw() {
         "$@"
     fi
 }
+# kw_bg CMD...: the same in the background, as the process itself (exec),
+# so that $! is its pid and the exit trap ends it.
+kw_bg() {
+    if [ -n "$KW_PRELOAD" ]; then
+        LD_PRELOAD="$KW_PRELOAD" exec "$@"
+    else
+        exec "$@"
+    fi
+}
 
 # expect_fail TEXT CMD...: the command fails cleanly (exit 1, not a
 # signal) and its error output mentions TEXT.
@@ -112,7 +121,7 @@ s_server_start() {
     rm -f "$work/srv.in"
     mkfifo "$work/srv.in"
     exec 9<>"$work/srv.in"
-    kw openssl s_server -accept 127.0.0.1:0 -naccept 1 "$@" \
+    kw_bg openssl s_server -accept 127.0.0.1:0 -naccept 1 "$@" \
         <"$work/srv.in" >"$log" 2>&1 &
     srv_pid=$!
     kw_pids="$kw_pids $srv_pid"

@@ -32,14 +32,14 @@ EOC
 # test's token; stay who we are.
 [ "$(id -u)" = 0 ] && echo "user root" >>"$work/mosquitto.conf"
 
-kw "$broker" -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
+kw_bg "$broker" -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
 bpid=$!
 kw_pids="$kw_pids $bpid"
 wait_for "$work/broker.log" "Opening ipv4 listen socket on port $port"
 
 client_tls="--cafile $KW_CA_CERT --cert $KW_EC521_CERT --key $work/client.key"
 # shellcheck disable=SC2086
-kw timeout 20 mosquitto_sub -h localhost -p "$port" $client_tls \
+kw_bg timeout 20 mosquitto_sub -h localhost -p "$port" $client_tls \
     -t keyward/test -C 1 -W 15 >"$work/sub.out" 2>"$work/sub.err" &
 spid=$!
 kw_pids="$kw_pids $spid"
