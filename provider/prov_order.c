@@ -67,12 +67,20 @@ static bool op_has_standard_names(int op)
     return op == OSSL_OP_KEYMGMT;
 }
 
+/* Set once OpenSSL may have emptied its fetch cache after priming: a
+ * provider activated later, or default properties changed (see
+ * prov_order_touch). Process-wide: keymgmt has no provider context. */
+static atomic_bool cache_suspect;
+
 static int order_create_cb(const OSSL_CORE_HANDLE *h, void *cbdata)
 {
     prov_ctx *ctx = cbdata;
     struct prov_order *o = ctx->order;
     const char *name = ctx->core_provider_name(h);
     int ok = 1;
+
+    if (h != ctx->handle && atomic_load(&o->primed))
+        atomic_store(&cache_suspect, true);
 
     pthread_mutex_lock(&o->mx);
     for (size_t i = 0; i < o->n; i++)
@@ -121,8 +129,11 @@ static int order_remove_cb(const OSSL_CORE_HANDLE *h, void *cbdata)
 
 static int order_props_cb(const char *props, void *cbdata)
 {
+    prov_ctx *ctx = cbdata;
+
     (void)props;
-    (void)cbdata;
+    if (ctx->order != NULL && atomic_load(&ctx->order->primed))
+        atomic_store(&cache_suspect, true);
     return 1;
 }
 
@@ -285,8 +296,11 @@ int prov_order_query(prov_ctx *ctx, int op, int *no_cache)
  * If that is the first cache entry for the name after OpenSSL emptied the
  * cache (a provider loaded later, default properties changed), lookups
  * without a provider would get keyward's. keymgmt's query_operation_name,
- * which EVP calls just before, fetches by the name with no provider first,
- * which either hits the cache or puts the first provider's method there.
+ * which EVP calls just before, then fetches by the name with no provider
+ * first, which either hits the cache or puts the first provider's method
+ * there. It does so only once such an event was seen (child-provider
+ * callbacks), so a process whose providers stay put pays nothing; OpenSSL's
+ * own trimming of a cache grown past 500 entries is not seen.
  * keymgmt has no provider context there: the core contexts keyward was
  * loaded into are kept here (rarely more than one).
  */
@@ -322,7 +336,8 @@ static void parents_remove(OSSL_LIB_CTX *lc)
 
 void prov_order_touch(const char *name)
 {
-    if (priming != 0 || (OpenSSL_version_num() >> 20) != 0x300)
+    if (!atomic_load_explicit(&cache_suspect, memory_order_relaxed) ||
+        priming != 0 || (OpenSSL_version_num() >> 20) != 0x300)
         return;
     for (size_t i = 0; i < MAX_PARENTS; i++) {
         if (!atomic_load_explicit(&parents[i].used, memory_order_acquire))
