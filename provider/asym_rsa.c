@@ -148,6 +148,15 @@ static int rsad_encrypt(void *vctx, unsigned char *out, size_t *outlen,
           (c->mgf1_md != NULL &&
            EVP_PKEY_CTX_set_rsa_mgf1_md(ectx, c->mgf1_md) <= 0))))
         goto out;
+    if (c->pad == RSA_PKCS1_OAEP_PADDING && c->label != NULL) {
+        unsigned char *label = OPENSSL_memdup(c->label, c->label_len);
+
+        if (label == NULL || EVP_PKEY_CTX_set0_rsa_oaep_label(
+                                 ectx, label, (int)c->label_len) <= 0) {
+            OPENSSL_free(label);
+            goto out;
+        }
+    }
     *outlen = outsize;
     ok = EVP_PKEY_encrypt(ectx, out, outlen, in, inlen) > 0;
 out:
