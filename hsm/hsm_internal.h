@@ -62,7 +62,8 @@ struct hsm_session {
 
 struct hsm_mechinfo {
     CK_MECHANISM_TYPE type;
-    CK_MECHANISM_INFO info;
+    atomic_int state;        /* 0: not read yet, 1: read, 2: unreadable */
+    CK_MECHANISM_INFO info;  /* read on first query, under t->lock */
 };
 
 struct hsm_token {
@@ -129,6 +130,12 @@ struct hsm_key {
 
 /* Fork generation, bumped in the child by a pthread_atfork handler. */
 extern atomic_uint hsm_fork_gen;
+
+/* True when calls into m are allowed in teardown: same process as the one
+ * that initialised it, and the process is not exiting (at exit, a module's
+ * own destructors may already have run: SoftHSM's C++ objects are gone
+ * before OpenSSL's atexit handler frees providers). */
+bool hsm_module_usable(const hsm_module *m);
 
 typedef CK_RV (*hsm_run_fn)(hsm_session *s, CK_OBJECT_HANDLE h, void *arg);
 

@@ -516,7 +516,7 @@ void hsm_key_free(hsm_key *k)
         return;
     t = k->token;
     if (k->fast != CK_INVALID_HANDLE) {
-        if (t->mod->fork_gen == atomic_load(&hsm_fork_gen))
+        if (hsm_module_usable(t->mod))
             hsm_run_anchor(t, destroy_copy_fn, k->fast, &k->fast_epoch);
         pthread_mutex_lock(&t->key_mx);
         copies_remove(t, k->fast, k->fast_epoch);
