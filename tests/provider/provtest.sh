@@ -118,7 +118,15 @@ wait_for() {
 s_server_start() {
     log=$1
     shift
-    rm -f "$work/srv.in"
+    # The previous server may still be exiting and writing to the same log.
+    if [ -n "${srv_pid:-}" ]; then
+        kill "$srv_pid" 2>/dev/null || true
+        wait "$srv_pid" 2>/dev/null || true
+        srv_pid=
+    fi
+    # Remove the old log: the background shell truncates it only when it
+    # runs, and wait_for would see the previous server's ACCEPT line.
+    rm -f "$work/srv.in" "$log"
     mkfifo "$work/srv.in"
     exec 9<>"$work/srv.in"
     kw_bg openssl s_server -accept 127.0.0.1:0 -naccept 1 "$@" \
