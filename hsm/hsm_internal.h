@@ -42,6 +42,9 @@ struct hsm_module {
      * take it too, so every call is serialised. A TPM runs one command at
      * a time anyway. */
     bool serial;
+    /* tpm2-pkcs11 picks the TPM hash from the length of a CKM_ECDSA input,
+     * so only 20, 32, 48 and 64 bytes work (a SHA-224 digest fails). */
+    bool ecdsa_digest_lengths;
     atomic_uint fork_gen;   /* hsm_fork_gen the module state belongs to */
     pthread_mutex_t lock;   /* tokens list, re-initialisation */
     struct hsm_token *tokens;

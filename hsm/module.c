@@ -129,9 +129,11 @@ static void module_quirks(hsm_module *m)
 
     if (m->fl->C_GetInfo(&info) != CKR_OK)
         return;
-    /* tpm2-pkcs11: see hsm_module.serial. */
-    if (memcmp(info.manufacturerID, tpm2_pkcs11, sizeof(tpm2_pkcs11) - 1) == 0)
+    /* tpm2-pkcs11: see hsm_module.serial and .ecdsa_digest_lengths. */
+    if (memcmp(info.manufacturerID, tpm2_pkcs11, sizeof(tpm2_pkcs11) - 1) == 0) {
         m->serial = true;
+        m->ecdsa_digest_lengths = true;
+    }
 }
 
 static void module_destroy(hsm_module *m)

@@ -2,7 +2,9 @@
 # provtest.sh: sourced by the provider's shell tests: the fixture token (a
 # private copy), keyward.so for the real tools, and small helpers.
 set -eu
+set -a # export every fixture variable (TPM: D-Bus, TCTI) to the tools
 . "$KW_TEST_VARS"
+set +a
 . "$KW_SOURCE_DIR/tests/fixtures/private-token.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kwp-XXXXXX")
