@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include <openssl/crypto.h>
+#include <stdbool.h>
+
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <pb_decode.h>
@@ -56,10 +58,16 @@ int svc_fail(struct svc_call *c, int status, const char *fmt, ...)
 
 int svc_fail_ossl(struct svc_call *c, int status, const char *what)
 {
-    unsigned long e = ERR_peek_last_error();
+    const char *data = NULL;
+    int flags = 0;
+    unsigned long e = ERR_peek_last_error_data(&data, &flags);
     const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-    int rc = svc_fail(c, status, "%s: %s", what,
-                      reason != NULL ? reason : "no detail from OpenSSL");
+    /* The provider's own words ("... the token is not present") say what
+     * to do; providers keep PINs out of them (docs/SECURITY.md). */
+    bool detail = data != NULL && *data != '\0' && (flags & ERR_TXT_STRING);
+    int rc = svc_fail(c, status, "%s: %s%s%s", what,
+                      reason != NULL ? reason : "no detail from OpenSSL",
+                      detail ? ": " : "", detail ? data : "");
     ERR_clear_error();
     return rc;
 }
