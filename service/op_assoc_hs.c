@@ -153,10 +153,11 @@ static int fail_step(struct svc_call *c, struct assoc *a, int rv,
         snprintf(o->reason, sizeof(o->reason), "%s",
                  a->why[0] ? a->why : kw_edhoc_status_str(rv));
     }
-    if (rv == KW_EDHOC_E_CRYPTO || rv == KW_EDHOC_E_NOMEM)
-        svc_log("association with identity '%s': %s (the identity's key or "
-                "a local operation failed)",
-                a->ident, kw_edhoc_status_str(rv));
+    svc_log("handshake of identity '%s' (uid %u) failed: %s%s", a->ident,
+            (unsigned)a->owner, o->reason,
+            rv == KW_EDHOC_E_CRYPTO || rv == KW_EDHOC_E_NOMEM
+                ? " (the identity's key or a local operation failed)"
+                : "");
     atomic_fetch_add(&t->failed, 1);
     assoc_unlink(t, a);
     return SVC_OK;

@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# assoc-fixture.sh: two keywardd configurations, DIR/a and DIR/b, that can
+# associate (EDHOC) with each other: a test CA, per side a P-256 and an
+# Ed25519 key with certificates, CCSs by kid, a certificate from another CA,
+# and local identities that use them (docs/SERVICE.md).
+#
+#   assoc-fixture.sh DIR [ASSOCIATIONS]
+# ASSOCIATIONS: body of the associations = { } group of both configurations.
+# Keys are PEM files named by file: URIs (the token variant swaps the URIs).
+set -eu
+dir=${1:?usage: assoc-fixture.sh DIR [ASSOCIATIONS]}
+assoc=${2:-}
+: "${KW_BUILD_DIR:?}"
+kw=$KW_BUILD_DIR/tools/keyward/keyward
+mkdir -p "$dir/pki" "$dir/a" "$dir/b"
+chmod 755 "$dir" "$dir/pki" "$dir/a" "$dir/b"
+umask 022
+pki=$(cd "$dir/pki" && pwd)
+
+gen() { openssl genpkey -quiet "$@" 2>/dev/null || openssl genpkey "$@" >/dev/null 2>&1; }
+# cert KEY SUBJECT CA-NAME OUT: a leaf signed by the CA in $pki/CA-NAME.*
+cert() {
+    openssl req -new -key "$1" -subj "$2" -out "$4.csr" 2>/dev/null
+    openssl x509 -req -in "$4.csr" -CA "$pki/$3-cert.pem" -CAkey "$pki/$3.pem" \
+        -CAcreateserial -days 2 -out "$4" 2>/dev/null
+    rm -f "$4.csr"
+}
+for ca in ca rogue-ca; do
+    gen -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/$ca.pem"
+    openssl req -x509 -new -key "$pki/$ca.pem" -subj "/O=Keyward Test/CN=$ca" \
+        -days 2 -out "$pki/$ca-cert.pem" 2>/dev/null
+done
+
+for side in a b; do
+    d=$(cd "$dir/$side" && pwd)
+    kid=$([ $side = a ] && echo a1 || echo b2)
+    gen -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/p256.pem"
+    gen -algorithm ED25519 -out "$d/ed.pem"
+    gen -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/rogue.pem"
+    cert "$d/p256.pem" "/O=Keyward Test/CN=kw-test-$side" ca "$d/p256-cert.pem"
+    cert "$d/ed.pem" "/O=Keyward Test/CN=kw-test-$side-ed" ca "$d/ed-cert.pem"
+    cert "$d/rogue.pem" "/O=Keyward Test/CN=kw-test-$side-rogue" rogue-ca "$d/rogue-cert.pem"
+    cat "$d/p256-cert.pem" "$pki/ca-cert.pem" >"$d/p256-chain.pem"
+    cat "$d/ed-cert.pem" "$pki/ca-cert.pem" >"$d/ed-chain.pem"
+    cat "$d/rogue-cert.pem" "$pki/rogue-ca-cert.pem" >"$d/rogue-chain.pem"
+    openssl pkey -in "$d/p256.pem" -pubout -out "$d/p256-pub.pem"
+    "$kw" ccs --pubkey "$d/p256-pub.pem" --kid $kid --sub "kw-test-$side" --out "$d/p256.ccs"
+    "$kw" ccs --pubkey "$d/p256-pub.pem" --kid ee --out "$d/stranger.ccs"
+    cp "$d/p256-cert.pem" "$pki/$side-p256-cert.pem"
+    cp "$d/p256.ccs" "$pki/$side-p256.ccs"
+done
+
+me=$(id -u)
+for side in a b; do
+    d=$(cd "$dir/$side" && pwd)
+    peer=$([ $side = a ] && echo b || echo a)
+    peerkid=$([ $side = a ] && echo b2 || echo a1)
+    trust="trust_anchors = [ \"$pki/ca-cert.pem\" ]; peers = [ \"CN=kw-test-*,O=Keyward Test\" ];"
+    cat >"$d/keywardd.conf" <<EOC
+# keywardd association test configuration (tests/service/assoc-fixture.sh)
+socket = { path = "$d/s"; mode = "0666"; };
+workers = 4;
+drain_timeout = 5;
+audit = "stderr";
+providers = ( { name = "default"; } );
+keys = (
+  { name = "p256"; uri = "file:$d/p256.pem"; certificate = "file:$d/p256-chain.pem"; },
+  { name = "ed"; uri = "file:$d/ed.pem"; certificate = "file:$d/ed-chain.pem"; },
+  { name = "rogue"; uri = "file:$d/rogue.pem"; certificate = "file:$d/rogue-chain.pem"; }
+);
+identities = (
+  { name = "x509"; key = "p256"; $trust },
+  { name = "only2"; key = "p256"; suites = [ 2 ]; $trust },
+  { name = "x5t"; key = "p256"; credential = "x5t"; $trust
+    peer_credentials = [ "$pki/$peer-p256-cert.pem" ]; },
+  { name = "ccs"; key = "p256"; ccs = "$d/p256.ccs"; methods = [ 3, 0 ];
+    peer_credentials = [ "$pki/$peer-p256.ccs" ]; peers = [ "kid:$peerkid" ]; },
+  { name = "stranger"; key = "p256"; ccs = "$d/stranger.ccs";
+    peer_credentials = [ "$pki/$peer-p256.ccs" ]; peers = [ "kid:*" ]; },
+  { name = "ed"; key = "ed"; $trust },
+  { name = "picky"; key = "p256"; trust_anchors = [ "$pki/ca-cert.pem" ];
+    peers = [ "CN=somebody-else,O=Keyward Test" ]; },
+  { name = "rogue"; key = "rogue"; $trust },
+  { name = "ead"; key = "p256"; critical_ead = [ -7 ]; $trust },
+  { name = "export"; key = "p256"; $trust }
+);
+policy = (
+  { uids = [ $me ]; identities = [ "x509", "only2", "x5t", "ccs", "stranger",
+      "ed", "picky", "rogue", "ead" ]; operations = [ "initiate", "respond" ]; },
+  { uids = [ $me ]; identities = [ "export" ]; operations = [ "all" ]; },
+  { uids = [ 65534 ]; identities = [ "x509" ]; operations = [ "respond" ]; }
+);
+metrics = { uids = [ $me ]; };
+associations = { $assoc };
+EOC
+done
