@@ -245,6 +245,22 @@ int assoc_new_cid(struct svc_assocs *t, struct assoc *a)
     return rc;
 }
 
+/* Whether a locked record is past its handshake or idle timeout. */
+static bool expired(const struct assoc *a, uint64_t now)
+{
+    const struct svc_assoc_limits *l = &a->lim;
+
+    if (a->state == ASSOC_HANDSHAKE)
+        return now - a->created_ms >= l->handshake_timeout_s * 1000ull;
+    return now > a->used_ms && now - a->used_ms >= l->idle_timeout_s * 1000ull;
+}
+
+bool assoc_too_old(const struct assoc *a, uint64_t now)
+{
+    return a->state == ASSOC_ESTABLISHED &&
+           now - a->established_ms >= a->lim.max_age_s * 1000ull;
+}
+
 /* Takes a reference, then the record's lock; a record unlinked meanwhile
  * is not found. */
 static int acquire(struct svc_assocs *t, struct assoc *a, struct assoc **out,
@@ -258,6 +274,11 @@ static int acquire(struct svc_assocs *t, struct assoc *a, struct assoc **out,
     a->refs++;
     pthread_mutex_unlock(&t->lock);
     pthread_mutex_lock(&a->lock);
+    if (a->linked && expired(a, assoc_now_ms())) {
+        if (a->state == ASSOC_HANDSHAKE)
+            atomic_fetch_add(&t->failed, 1);
+        assoc_unlink(t, a);
+    }
     if (!a->linked) {
         assoc_put(t, a);
         snprintf(msg, msglen, "unknown or expired association handle");
@@ -366,19 +387,6 @@ void assoc_mark_established(struct svc_assocs *t, struct assoc *a)
     atomic_fetch_add(&t->completed, 1);
 }
 
-/* What the sweeper does with a record it holds locked. */
-static bool expired(struct assoc *a, uint64_t now)
-{
-    const struct svc_assoc_limits *l = &a->lim;
-
-    if (a->state == ASSOC_HANDSHAKE)
-        return now - a->created_ms >= l->handshake_timeout_s * 1000ull;
-    if (now > a->used_ms && now - a->used_ms >= l->idle_timeout_s * 1000ull)
-        return true;
-    return a->state == ASSOC_ESTABLISHED &&
-           now - a->established_ms >= l->max_age_s * 1000ull;
-}
-
 void svc_assocs_sweep(struct svc_assocs *t)
 {
     struct assoc *gone = NULL;
@@ -391,7 +399,9 @@ void svc_assocs_sweep(struct svc_assocs *t)
             next = a->next;
             if (pthread_mutex_trylock(&a->lock) != 0)
                 continue; /* in use: not idle */
-            if (expired(a, now)) {
+            if (assoc_too_old(a, now)) {
+                assoc_kill(t, a); /* visible as FAILED until closed */
+            } else if (expired(a, now)) {
                 if (a->state == ASSOC_HANDSHAKE)
                     atomic_fetch_add(&t->failed, 1);
                 unlink_locked(t, a);

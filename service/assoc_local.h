@@ -90,6 +90,8 @@ int assoc_get(struct svc_assocs *t, uid_t owner, const uint8_t *handle,
 int assoc_get_by_cid(struct svc_assocs *t, uid_t owner, const uint8_t *cid,
                      size_t cid_len, struct assoc **out, char *msg,
                      size_t msglen);
+/* Past max_age: keys to be wiped, a new handshake required. */
+bool assoc_too_old(const struct assoc *a, uint64_t now);
 /* Unlocks and drops the caller's reference (frees after an unlink). */
 void assoc_put(struct svc_assocs *t, struct assoc *a);
 /* Removes a locked record from the table; wiped on its last reference. */

@@ -41,8 +41,7 @@ static int usable(struct svc_call *c, struct assoc *a)
         return svc_fail(c, SVC_FAILED_PRECONDITION,
                         "the handshake is not complete: call "
                         "ContinueAssociation");
-    if (a->state == ASSOC_ESTABLISHED &&
-        age_ms(a->established_ms) >= a->lim.max_age_s * 1000ull) {
+    if (assoc_too_old(a, assoc_now_ms())) {
         assoc_kill(c->st->assocs, a);
         return svc_fail(c, SVC_FAILED_PRECONDITION,
                         "the association is older than max_age (%u s): its "
@@ -180,8 +179,11 @@ int svc_op_open_message(struct svc_call *c, const void *req, void *resp)
     } else if ((rc = get(c, q->handle.bytes, q->handle.size, &a)) != SVC_OK) {
         return rc;
     }
-    if ((rc = usable(c, a)) != SVC_OK)
+    if ((rc = usable(c, a)) != SVC_OK) {
+        a->rejected++; /* a message refused all the same */
+        atomic_fetch_add(&t->rejected, 1);
         goto out;
+    }
     rv = kw_pmsg_open(a->pm, q->message.bytes, q->message.size,
                       r->plaintext.bytes, &len, &flags);
     if (rv != KW_PMSG_OK) {
