@@ -386,5 +386,6 @@ int kwc_metrics(kwc *c, struct kwc_metrics *m)
     m->messages_sealed = r->messages_sealed;
     m->messages_opened = r->messages_opened;
     m->messages_rejected = r->messages_rejected;
+    m->secure_heap_used = r->secure_heap_used;
     CALL_END
 }

@@ -304,6 +304,7 @@ struct kwc_metrics {
     unsigned associations_open, handshakes_open;
     uint64_t handshakes_completed, handshakes_failed, key_updates;
     uint64_t messages_sealed, messages_opened, messages_rejected;
+    uint64_t secure_heap_used; /* bytes */
 };
 int kwc_metrics(kwc *c, struct kwc_metrics *m);
 

@@ -72,7 +72,7 @@ static int ccs_use(struct assoc *a, const struct svc_peer_cred *pc,
     }
     out->identity = sub;
     a->peer_kind = keyward_v1_CredentialKind_CREDENTIAL_KIND_CCS;
-    if (kid_len <= ASSOC_KID_MAX) {
+    if (kid_len > 0 && kid_len <= ASSOC_KID_MAX) {
         memcpy(a->peer_kid, kid, kid_len);
         a->peer_kid_len = (uint8_t)kid_len;
     }

@@ -61,7 +61,8 @@ static int put_message(struct svc_call *c, step_t *o, const uint8_t *m,
                         "EDHOC message of %zu bytes exceeds the API bound "
                         "(%zu): use a shorter credential (x5t or kid)",
                         len, sizeof(o->message.bytes));
-    memcpy(o->message.bytes, m, len);
+    if (len > 0)
+        memcpy(o->message.bytes, m, len);
     o->message.size = (pb_size_t)len;
     return SVC_OK;
 }
@@ -87,7 +88,8 @@ static void peer_ead(const struct assoc *a, int msgno, step_t *o)
         keyward_v1_EadItem *e = &o->peer_ead[o->peer_ead_count++];
         e->label = items[i].label;
         e->has_value = items[i].has_value;
-        if (items[i].value_len <= sizeof(e->value.bytes)) {
+        if (items[i].value_len > 0 &&
+            items[i].value_len <= sizeof(e->value.bytes)) {
             memcpy(e->value.bytes, items[i].value, items[i].value_len);
             e->value.size = (pb_size_t)items[i].value_len;
         }
