@@ -4,6 +4,9 @@
 #   bench/run.sh [BUILD_DIR] [SECONDS] [PART...]
 # PART: hsm (hsm/ against a bare PKCS#11 loop on a throwaway SoftHSM token)
 #       service (keywardd against in-process EVP, on the service test keys)
+#       assoc (EDHOC handshakes, key updates, seal+open through two keywardd
+#              against the same EDHOC code in-process; memory at
+#              $KW_ASSOCS associations, default 10000)
 # Build with -DCMAKE_BUILD_TYPE=Release first; run on an otherwise idle
 # machine: the numbers are ratios against baselines measured in the same run.
 set -eu
@@ -11,14 +14,15 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
 secs=${2:-2}
 shift 2 2>/dev/null || shift $#
-parts=${*:-hsm service}
+parts=${*:-hsm service assoc}
 [ -x "$build/bench/bench_hsm_sign" ] || {
     echo "build first: cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release && cmake --build $build" >&2
     exit 1
 }
 dir=$(mktemp -d /tmp/kwbench-XXXXXX)
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+pid2=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$pid2" ] && kill $pid2 2>/dev/null; rm -rf "$dir"' EXIT
 echo "## $(date -u +%Y-%m-%d) on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
 for part in $parts; do
@@ -42,6 +46,26 @@ service)
         echo
     done
     kill $pid; wait $pid 2>/dev/null || true; pid=
+    ;;
+assoc)
+    echo
+    KW_BUILD_DIR=$build sh "$src/tests/service/assoc-fixture.sh" "$dir/as" >/dev/null
+    for side in a b; do
+        sed -i 's/^audit = "stderr";/audit = "none";/' "$dir/as/$side/keywardd.conf"
+    done
+    "$build/service/keywardd" -c "$dir/as/a/keywardd.conf" 2>"$dir/as/a/log" &
+    pid=$!
+    "$build/service/keywardd" -c "$dir/as/b/keywardd.conf" 2>"$dir/as/b/log" &
+    pid2=$!
+    while ! [ -S "$dir/as/a/s" ] || ! [ -S "$dir/as/b/s" ]; do sleep 0.05; done
+    for method in 3 0; do
+        "$build/bench/bench_assoc" --a "$dir/as/a/s" --b "$dir/as/b/s" \
+            --dir "$dir/as" --method $method --seconds "$secs" \
+            --pid-a $pid --pid-b $pid2 \
+            --assocs "$([ $method = 3 ] && echo "${KW_ASSOCS:-10000}" || echo 0)"
+        echo
+    done
+    kill $pid $pid2; wait $pid $pid2 2>/dev/null || true; pid=; pid2=
     ;;
 *) echo "unknown part: $part" >&2; exit 2 ;;
 esac

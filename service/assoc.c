@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* assoc.c: the association table: handles, connection identifiers, owners,
  * counts, expiry and wiping. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,20 @@ struct svc_assocs *svc_assocs_new(OSSL_LIB_CTX *libctx)
     return t;
 }
 
+void assoc_why(struct assoc *a, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (a->why == NULL && (a->why = malloc(192)) == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(a->why, 192, fmt, ap);
+    va_end(ap);
+}
+
 static void assoc_free(struct assoc *a)
 {
+    free(a->why);
     kw_edhoc_free(a->hs);
     kw_pmsg_free(a->pm);
     svc_config_free(a->cfg);
@@ -361,6 +374,8 @@ void assoc_unlink(struct svc_assocs *t, struct assoc *a)
 void assoc_drop_handshake(struct svc_assocs *t, struct assoc *a)
 {
     (void)t;
+    free(a->why);
+    a->why = NULL;
     kw_edhoc_free(a->hs);
     a->hs = NULL;
     svc_config_free(a->cfg);

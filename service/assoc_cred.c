@@ -26,20 +26,20 @@ static int cert_check(struct assoc *a, const uint8_t *const *certs,
     char *subject = NULL;
 
     if (a->id->trust == NULL) {
-        snprintf(a->why, sizeof(a->why),
-                 "identity '%s' has no trust_anchors: no certificate is "
-                 "trusted",
-                 a->ident);
+        assoc_why(a,
+                  "identity '%s' has no trust_anchors: no certificate is "
+                  "trusted",
+                  a->ident);
         return KW_EDHOC_E_PEER_REJECTED;
     }
     if (kw_edhoc_x509_verify(certs, lens, n, a->id->trust, a->cfg->libctx, NULL,
                              &subject, &out->pubkey) != KW_EDHOC_OK) {
         unsigned long e = ERR_peek_last_error();
-        snprintf(a->why, sizeof(a->why),
-                 "the peer's certificate does not validate against the "
-                 "trust anchors of identity '%s'%s%s",
-                 a->ident, e != 0 ? ": " : "",
-                 e != 0 ? ERR_reason_error_string(e) : "");
+        assoc_why(a,
+                  "the peer's certificate does not validate against the "
+                  "trust anchors of identity '%s'%s%s",
+                  a->ident, e != 0 ? ": " : "",
+                  e != 0 ? ERR_reason_error_string(e) : "");
         ERR_clear_error();
         return KW_EDHOC_E_PEER_REJECTED;
     }
@@ -105,10 +105,10 @@ static int resolve(struct assoc *a, const kw_edhoc_id_cred *idc,
                                      pc->cert_len))
                 return cert_check(a, &cert, &pc->cert_len, 1, out);
         }
-        snprintf(a->why, sizeof(a->why),
-                 "the peer's certificate (x5t) is not in the "
-                 "peer_credentials of identity '%s'",
-                 a->ident);
+        assoc_why(a,
+                  "the peer's certificate (x5t) is not in the "
+                  "peer_credentials of identity '%s'",
+                  a->ident);
         return KW_EDHOC_E_UNKNOWN_CRED;
     }
     if (idc->kccs != NULL) { /* a CCS by value: only one configured */
@@ -116,10 +116,10 @@ static int resolve(struct assoc *a, const kw_edhoc_id_cred *idc,
             if (id->known[i].ccs_len == idc->kccs_len &&
                 CRYPTO_memcmp(id->known[i].ccs, idc->kccs, idc->kccs_len) == 0)
                 return ccs_use(a, &id->known[i], out);
-        snprintf(a->why, sizeof(a->why),
-                 "the peer sent a CCS that is not in the peer_credentials of "
-                 "identity '%s'",
-                 a->ident);
+        assoc_why(a,
+                  "the peer sent a CCS that is not in the peer_credentials of "
+                  "identity '%s'",
+                  a->ident);
         return KW_EDHOC_E_PEER_REJECTED;
     }
     if (idc->has_kid) {
@@ -129,14 +129,13 @@ static int resolve(struct assoc *a, const kw_edhoc_id_cred *idc,
                 memcmp(id->known[i].kid, idc->kid, idc->kid_len) == 0)
                 return ccs_use(a, &id->known[i], out);
         kid_hex(idc->kid, idc->kid_len, hex, sizeof(hex));
-        snprintf(a->why, sizeof(a->why),
-                 "no CCS with kid %s in the peer_credentials of identity '%s'",
-                 hex, a->ident);
+        assoc_why(a,
+                  "no CCS with kid %s in the peer_credentials of identity '%s'",
+                  hex, a->ident);
         return KW_EDHOC_E_UNKNOWN_CRED;
     }
-    snprintf(a->why, sizeof(a->why),
-             "the peer's ID_CRED is of a kind keywardd does not take "
-             "(x5chain, x5t, kid, kccs)");
+    assoc_why(a, "the peer's ID_CRED is of a kind keywardd does not take "
+                 "(x5chain, x5t, kid, kccs)");
     return KW_EDHOC_E_PEER_REJECTED;
 }
 
@@ -149,9 +148,8 @@ int assoc_cred_cb(void *arg, const kw_edhoc_id_cred *idc,
     if (rv == KW_EDHOC_OK &&
         !svc_policy_peer_allowed(a->id, out->identity, a->peer_kid,
                                  a->peer_kid_len)) {
-        snprintf(a->why, sizeof(a->why),
-                 "peer '%s' is not in the peers of identity '%s'",
-                 out->identity != NULL ? out->identity : "?", a->ident);
+        assoc_why(a, "peer '%s' is not in the peers of identity '%s'",
+                  out->identity != NULL ? out->identity : "?", a->ident);
         rv = KW_EDHOC_E_PEER_REJECTED;
     }
     if (rv == KW_EDHOC_OK && out->identity != NULL &&
@@ -173,10 +171,10 @@ int assoc_ead_cb(void *arg, kw_edhoc *s, int msg,
         for (size_t j = 0; j < a->id->ncritical_ead && !ok; j++)
             ok = a->id->critical_ead[j] == items[i].label;
         if (!ok) {
-            snprintf(a->why, sizeof(a->why),
-                     "critical EAD item %lld in message_%d is not in the "
-                     "critical_ead of identity '%s'",
-                     (long long)items[i].label, msg, a->ident);
+            assoc_why(a,
+                      "critical EAD item %lld in message_%d is not in the "
+                      "critical_ead of identity '%s'",
+                      (long long)items[i].label, msg, a->ident);
             return -1;
         }
     }

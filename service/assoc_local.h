@@ -50,7 +50,7 @@ struct assoc {
     char *peer_subject;
     uint8_t peer_kid[ASSOC_KID_MAX];
     uint8_t peer_kid_len;
-    char why[192]; /* why the credential or EAD callback refused */
+    char *why; /* why a callback refused (assoc_why), during the handshake */
 
     uint64_t created_ms, established_ms, epoch_ms, used_ms;
     uint64_t sealed, opened, rejected, replays;
@@ -106,6 +106,10 @@ void assoc_mark_established(struct svc_assocs *t, struct assoc *a);
 /* op_assoc_hs.c: the peer of a record as the API's PeerIdentity. */
 struct _keyward_v1_PeerIdentity;
 void assoc_peer_fill(const struct assoc *a, struct _keyward_v1_PeerIdentity *p);
+
+/* Records why a callback refused the peer (kept until the handshake ends). */
+void assoc_why(struct assoc *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* assoc_cred.c: the EDHOC callbacks (arg: the struct assoc). */
 int assoc_cred_cb(void *arg, const kw_edhoc_id_cred *idc,

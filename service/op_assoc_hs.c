@@ -153,7 +153,7 @@ static int fail_step(struct svc_call *c, struct assoc *a, int rv,
                                   : rv == KW_EDHOC_E_UNKNOWN_CRED ? 3
                                                                   : 1;
         snprintf(o->reason, sizeof(o->reason), "%s",
-                 a->why[0] ? a->why : kw_edhoc_status_str(rv));
+                 a->why != NULL ? a->why : kw_edhoc_status_str(rv));
     }
     svc_log("handshake of identity '%s' (uid %u) failed: %s%s", a->ident,
             (unsigned)a->owner, o->reason,
