@@ -35,6 +35,7 @@ struct assoc {
     enum assoc_state state;
     bool initiator;
     bool rehandshake; /* advised by the failed-decryption count */
+    bool update_due;  /* 0.9 q sealed: update before the next seal */
     int8_t method, suite;
     uint8_t next_in; /* number of the EDHOC message expected next */
     char *ident;     /* local identity name (copy) */

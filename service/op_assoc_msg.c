@@ -64,6 +64,7 @@ static int key_update(struct svc_call *c, struct assoc *a)
                         "key update failed (%s): run a new handshake",
                         kw_pmsg_status_str(rv));
     a->epoch_ms = assoc_now_ms();
+    a->update_due = false;
     a->key_updates++;
     atomic_fetch_add(&c->st->assocs->key_updates, 1);
     return SVC_OK;
@@ -83,8 +84,10 @@ int svc_op_seal_message(struct svc_call *c, const void *req, void *resp)
         return rc;
     if ((rc = usable(c, a)) != SVC_OK)
         goto out;
-    /* Time: a sender key this old is replaced before it seals again. */
-    if (age_ms(a->epoch_ms) >= a->lim.rekey_interval_s * 1000ull) {
+    /* A sender key at 0.9 q, or this old, is replaced before it seals
+     * again: the message then starts the new epoch and tells the peer. */
+    if (a->update_due ||
+        age_ms(a->epoch_ms) >= a->lim.rekey_interval_s * 1000ull) {
         if ((rc = key_update(c, a)) != SVC_OK)
             goto out;
         r->key_updated = true;
@@ -116,10 +119,7 @@ int svc_op_seal_message(struct svc_call *c, const void *req, void *resp)
     r->epoch = st.epoch;
     a->sealed++;
     atomic_fetch_add(&c->st->assocs->sealed, 1);
-    /* 0.9 q: the next message goes out under the next epoch's key. */
-    if ((flags & KW_PMSG_F_REKEY_SOON) && (rc = key_update(c, a)) != SVC_OK)
-        goto out;
-    r->key_updated |= (flags & KW_PMSG_F_REKEY_SOON) != 0;
+    a->update_due = (flags & KW_PMSG_F_REKEY_SOON) != 0;
     r->rehandshake_advised = rehandshake_advised(a);
 out:
     assoc_put(c->st->assocs, a);

@@ -32,8 +32,8 @@ static int open_msg(kwc *c, const uint8_t *h, const uint8_t *m, size_t mlen,
     return kwc_assoc_open(c, h, m, mlen, pt, &ptlen, info);
 }
 
-/* max_seals = 10: the 9th message (0.9 q) updates the keys, the 10th goes
- * out in epoch 1, and the receiver follows. */
+/* max_seals = 10: the 9th message reaches 0.9 q, so the 10th goes out in
+ * epoch 1 (keys updated first), and the receiver follows. */
 static int test_seal_limit(void)
 {
     uint8_t hi[KWC_HANDLE_LEN], hr[KWC_HANDLE_LEN], m[10][256];
@@ -47,7 +47,7 @@ static int test_seal_limit(void)
     for (int i = 0; i < 10; i++) {
         if (!TEST_rc(seal(P.ca, hi, m[i], &mlen[i], &info), KWC_OK) ||
             !TEST_int_eq((int)info.epoch, i < 9 ? 0 : 1) ||
-            !TEST_int_eq(info.key_updated, i == 8))
+            !TEST_int_eq(info.key_updated, i == 9))
             goto err;
     }
     for (int i = 0; i < 10; i++)
