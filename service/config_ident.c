@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -301,7 +302,12 @@ static int load_algorithms(struct svc_config *cfg, struct svc_identity *id,
     size_t n = 0;
     int cfgbool;
 
-    if (EVP_PKEY_is_a(pk, "EC")) {
+    char group[16] = "";
+
+    if (EVP_PKEY_is_a(pk, "EC") &&
+        EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                       sizeof(group), NULL) &&
+        (strcmp(group, "P-256") == 0 || strcmp(group, "prime256v1") == 0)) {
         v[0] = 0, v[1] = 3, n = 2;
         id->suites[0] = 2, id->suites[1] = 3, id->nsuites = 2;
     } else if (EVP_PKEY_is_a(pk, "ED25519")) {
