@@ -48,24 +48,59 @@ service)
     kill $pid; wait $pid 2>/dev/null || true; pid=
     ;;
 assoc)
+    # File keys, then (with the keyward provider built) the same with each
+    # side's keys in a SoftHSM token: keywardd and the in-process handshake
+    # then load them by pkcs11: URI.
+    modes=file
+    [ -f "$build/provider/keyward.so" ] && modes="file softhsm"
+    for keys in $modes; do
     echo
-    KW_BUILD_DIR=$build sh "$src/tests/service/assoc-fixture.sh" "$dir/as" >/dev/null
+    echo "### keys: $keys"
+    as=$dir/as-$keys
+    KW_ASSOC_KEYS=$keys KW_BUILD_DIR=$build sh "$src/tests/service/assoc-fixture.sh" "$as" >/dev/null
+    hsm=
+    inproc="--dir $as"
+    if [ $keys = softhsm ]; then
+        hsm=$as/hsm/softhsm2.conf
+        cat >"$as/bench.cnf" <<EOC
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+keyward = keyward_sect
+[default_sect]
+activate = 1
+[keyward_sect]
+module = $build/provider/keyward.so
+pkcs11-module-path = /usr/lib/softhsm/libsofthsm2.so
+activate = 1
+EOC
+        inproc="--openssl-conf $as/bench.cnf --ca $as/pki/ca-cert.pem"
+        for side in a b; do
+            inproc="$inproc --key-$side pkcs11:token=kw-$side;object=p256;type=private?pin-source=file:$as/$side/pin --chain-$side $as/$side/p256-chain.pem"
+        done
+    fi
     for side in a b; do
-        sed -i 's/^audit = "stderr";/audit = "none";/' "$dir/as/$side/keywardd.conf"
+        sed -i 's/^audit = "stderr";/audit = "none";/' "$as/$side/keywardd.conf"
     done
-    "$build/service/keywardd" -c "$dir/as/a/keywardd.conf" 2>"$dir/as/a/log" &
+    SOFTHSM2_CONF=$hsm "$build/service/keywardd" -c "$as/a/keywardd.conf" 2>"$as/a/log" &
     pid=$!
-    "$build/service/keywardd" -c "$dir/as/b/keywardd.conf" 2>"$dir/as/b/log" &
+    while ! [ -S "$as/a/s" ]; do sleep 0.05; done
+    SOFTHSM2_CONF=$hsm "$build/service/keywardd" -c "$as/b/keywardd.conf" 2>"$as/b/log" &
     pid2=$!
-    while ! [ -S "$dir/as/a/s" ] || ! [ -S "$dir/as/b/s" ]; do sleep 0.05; done
+    while ! [ -S "$as/b/s" ]; do sleep 0.05; done
+    set -f # the URIs hold '?'
     for method in 3 0; do
-        "$build/bench/bench_assoc" --a "$dir/as/a/s" --b "$dir/as/b/s" \
-            --dir "$dir/as" --method $method --seconds "$secs" \
-            --pid-a $pid --pid-b $pid2 \
-            --assocs "$([ $method = 3 ] && echo "${KW_ASSOCS:-10000}" || echo 0)"
+        # shellcheck disable=SC2086
+        SOFTHSM2_CONF=$hsm "$build/bench/bench_assoc" --a "$as/a/s" --b "$as/b/s" \
+            $inproc --method $method --seconds "$secs" --pid-a $pid --pid-b $pid2 \
+            --assocs "$([ $method = 3 ] && [ $keys = file ] && echo "${KW_ASSOCS:-10000}" || echo 0)"
         echo
     done
+    set +f
     kill $pid $pid2; wait $pid $pid2 2>/dev/null || true; pid=; pid2=
+    done
     ;;
 *) echo "unknown part: $part" >&2; exit 2 ;;
 esac

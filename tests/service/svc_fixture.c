@@ -76,6 +76,12 @@ bool kwt_run(struct kwt *t, const char *dir)
     t->pid = fork();
     if (t->pid == 0) {
         int fd = open(t->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        char hsm[128];
+        struct stat hs;
+        /* A directory with its own SoftHSM store (assoc-fixture.sh). */
+        snprintf(hsm, sizeof(hsm), "%s/softhsm2.conf", t->dir);
+        if (stat(hsm, &hs) == 0)
+            setenv("SOFTHSM2_CONF", hsm, 1);
         if (fd >= 0) {
             dup2(fd, 2);
             dup2(fd, 1);
