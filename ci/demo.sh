@@ -165,7 +165,11 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/sensors/
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/pki/other-ca.pem" 2>/dev/null
 
 # ---- 2. certificates ----------------------------------------------------
-step "2. Certificates signed by the demo CA, whose key is in its token"
+if $token_keys; then
+    step "2. Certificates signed by the demo CA, whose key is in its token"
+else
+    step "2. Certificates signed by the demo CA"
+fi
 O="/O=Keyward Demo"
 ossl ca req -x509 -new -key "$(key ca demo-ca)" -subj "$O/CN=Keyward Demo CA" \
     -days 2 -out "$W/pki/ca.pem" 2>"$W/pki/err" || { cat "$W/pki/err"; die "CA certificate"; }
