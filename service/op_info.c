@@ -191,7 +191,9 @@ int svc_op_get_metrics(struct svc_call *c, const void *req, void *resp)
     r->messages_sealed = ac.sealed;
     r->messages_opened = ac.opened;
     r->messages_rejected = ac.rejected;
-    r->secure_heap_used = CRYPTO_secure_used();
+    /* OpenSSL 3.0 crashes in CRYPTO_secure_used() without a secure heap */
+    r->secure_heap_used =
+        CRYPTO_secure_malloc_initialized() ? CRYPTO_secure_used() : 0;
     r->uptime_seconds = svc_now_us() / 1000000u - c->st->started;
     r->config_generation = c->cfg->generation;
     return SVC_OK;
