@@ -408,7 +408,7 @@ static void memory(int count)
     rb1 = rss_kib(opt.pid_b);
     kwc_metrics(ca, &ma1);
     kwc_metrics(cb, &mb1);
-    printf("\n%d associations made in %.1f s (one protected message each "
+    printf("%d associations made in %.1f s (one protected message each "
            "way); per association:\n\n",
            count, now() - t0);
     printf("| keywardd | open | heap (RSS delta) | secure heap | total |\n");
@@ -439,6 +439,7 @@ static void memory(int count)
            (unsigned long long)ma0.secure_heap_used,
            (unsigned long long)mb0.secure_heap_used, ra2, rb2, ra0, rb0,
            ma2.associations_open, mb2.associations_open);
+    printf("\n");
     kwc_free(ca);
     kwc_free(cb);
     free(si);
@@ -572,6 +573,10 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    /* First, while both keywardd are fresh: later runs leave freed heap
+     * behind that new associations would reuse unseen. */
+    if (opt.assocs > 0 && opt.pid_a > 0 && opt.pid_b > 0)
+        memory(opt.assocs);
     printf("EDHOC method %d, suite %d, X.509 chains (x5chain) validated "
            "against a CA; %.1f s per cell.\n\n",
            opt.method, opt.suite, opt.seconds);
@@ -603,7 +608,5 @@ int main(int argc, char **argv)
         printf("| %s | %d | %.0f | %.2f |\n", mode_names[MSG_SVC], t, r,
                r / base_msg);
     }
-    if (opt.assocs > 0 && opt.pid_a > 0 && opt.pid_b > 0)
-        memory(opt.assocs);
     return 0;
 }

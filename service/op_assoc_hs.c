@@ -309,16 +309,6 @@ int svc_op_start_association(struct svc_call *c, const void *req, void *resp)
     return rc;
 }
 
-/* True when the responder's C_R came out equal to the initiator's C_I. */
-static bool cid_clash(const kw_edhoc *hs)
-{
-    const uint8_t *ci, *cr;
-    size_t ci_len, cr_len;
-
-    return kw_edhoc_get0_conn_ids(hs, &ci, &ci_len, &cr, &cr_len) == 0 &&
-           ci_len == cr_len && memcmp(ci, cr, ci_len) == 0;
-}
-
 int svc_op_accept_association(struct svc_call *c, const void *req, void *resp)
 {
     const keyward_v1_AcceptAssociationRequest *q = req;
@@ -339,8 +329,10 @@ int svc_op_accept_association(struct svc_call *c, const void *req, void *resp)
     rc = assoc_create(t, c->cfg, id, c->who->uid, false, &a, MSG);
     if (rc != SVC_OK)
         return rc;
-    /* A responder session is single-use: a clash of connection
-     * identifiers (C_R = C_I) is retried with a fresh one. */
+    /* A responder session is single-use. With its message_1 and
+     * configuration checked, the one KW_EDHOC_E_PARAM left is a C_R that
+     * came out equal to the peer's C_I (1 in 65,536): retried with a
+     * fresh identifier. */
     for (int i = 0; i < RESPONDER_CID_TRIES; i++) {
         kw_edhoc_free(a->hs);
         if ((a->hs = session_new(c, a, 0, id->suites, id->nsuites)) == NULL ||
@@ -353,8 +345,7 @@ int svc_op_accept_association(struct svc_call *c, const void *req, void *resp)
         }
         rv = kw_edhoc_step(a->hs, q->message.bytes, q->message.size, &out,
                            &out_len);
-        if (rv != KW_EDHOC_E_PARAM || !cid_clash(a->hs) ||
-            assoc_new_cid(t, a) < 0)
+        if (rv != KW_EDHOC_E_PARAM || assoc_new_cid(t, a) < 0)
             break;
     }
     a->next_in = 3;
