@@ -323,9 +323,35 @@ out:
     return NULL;
 }
 
+static double cpu_of(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long ut = 0, st = 0;
+    FILE *f;
+
+    if (pid <= 0)
+        return 0;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if ((f = fopen(path, "re")) == NULL)
+        return 0;
+    p = fgets(buf, sizeof(buf), f);
+    fclose(f);
+    if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+               &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU microseconds per operation of the last run: this process (client
+ * or in-process) and both keywardd. */
+static double cpu_self_us, cpu_svc_us;
+
 /* Operations per second with t threads of mode m. */
 static double run(enum mode m, int t)
 {
+    double c0 = cpu_of(getpid()), s0 = cpu_of(opt.pid_a) + cpu_of(opt.pid_b);
+    double c1, s1;
     pthread_t th[MAX_THREADS];
     struct job jobs[MAX_THREADS] = {0};
     double t0, el;
@@ -343,6 +369,9 @@ static double run(enum mode m, int t)
     }
     atomic_store(&stop, true);
     el = now() - t0;
+    /* CPU up to the stop, not the closing of kept associations after it */
+    c1 = cpu_of(getpid());
+    s1 = cpu_of(opt.pid_a) + cpu_of(opt.pid_b);
     for (int i = 0; i < t; i++) {
         pthread_join(th[i], NULL);
         if (jobs[i].failed) {
@@ -350,6 +379,10 @@ static double run(enum mode m, int t)
             exit(1);
         }
         total += jobs[i].done;
+    }
+    if (total > 0) {
+        cpu_self_us = (c1 - c0) * 1e6 / (double)total;
+        cpu_svc_us = (s1 - s0) * 1e6 / (double)total;
     }
     return (double)total / el;
 }
@@ -446,6 +479,16 @@ static void memory(int count)
     free(sr);
     free(hi);
     free(hr);
+}
+
+static void row(enum mode m, int t, double r, double base)
+{
+    printf("| %s | %d | %.0f | %.2f | %.0f | ", mode_names[m], t, r, r / base,
+           cpu_self_us);
+    if (m == HS_SVC || m == KU_SVC || m == MSG_SVC)
+        printf("%.0f |\n", cpu_svc_us);
+    else
+        printf("- |\n");
 }
 
 static void usage(void)
@@ -580,33 +623,21 @@ int main(int argc, char **argv)
     printf("EDHOC method %d, suite %d, X.509 chains (x5chain) validated "
            "against a CA; %.1f s per cell.\n\n",
            opt.method, opt.suite, opt.seconds);
-    printf("| path | threads | per second | vs in-process, 1 thread |\n");
-    printf("|---|---|---|---|\n");
+    printf("| path | threads | per second | vs in-process, 1 thread | CPU us: "
+           "client / in-process | CPU us: both keywardd |\n");
+    printf("|---|---|---|---|---|---|\n");
     base = run(HS_LOCAL, 1);
-    printf("| %s | 1 | %.0f | 1.00 |\n", mode_names[HS_LOCAL], base);
-    {
-        double r2 = run(HS_LOCAL, 2);
-        printf("| %s | 2 | %.0f | %.2f |\n", mode_names[HS_LOCAL], r2,
-               r2 / base);
-    }
-    for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
-        double r = run(HS_SVC, threads[i]);
-        printf("| %s | %d | %.0f | %.2f |\n", mode_names[HS_SVC], threads[i], r,
-               r / base);
-    }
+    row(HS_LOCAL, 1, base, base);
+    row(HS_LOCAL, 2, run(HS_LOCAL, 2), base);
+    for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++)
+        row(HS_SVC, threads[i], run(HS_SVC, threads[i]), base);
     base_ku = run(KU_LOCAL, 1);
-    printf("| %s | 1 | %.0f | 1.00 |\n", mode_names[KU_LOCAL], base_ku);
-    for (int t = 1; t <= 2; t++) {
-        double r = run(KU_SVC, t);
-        printf("| %s | %d | %.0f | %.2f |\n", mode_names[KU_SVC], t, r,
-               r / base_ku);
-    }
+    row(KU_LOCAL, 1, base_ku, base_ku);
+    for (int t = 1; t <= 2; t++)
+        row(KU_SVC, t, run(KU_SVC, t), base_ku);
     base_msg = run(MSG_LOCAL, 1);
-    printf("| %s | 1 | %.0f | 1.00 |\n", mode_names[MSG_LOCAL], base_msg);
-    for (int t = 1; t <= 4; t *= 2) {
-        double r = run(MSG_SVC, t);
-        printf("| %s | %d | %.0f | %.2f |\n", mode_names[MSG_SVC], t, r,
-               r / base_msg);
-    }
+    row(MSG_LOCAL, 1, base_msg, base_msg);
+    for (int t = 1; t <= 4; t *= 2)
+        row(MSG_SVC, t, run(MSG_SVC, t), base_msg);
     return 0;
 }
