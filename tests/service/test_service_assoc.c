@@ -3,9 +3,11 @@
  * roles, methods 0 and 3, suites 0/2/3, with certificates and kids; they
  * exchange protected messages, update keys, re-handshake, and refuse what
  * they must. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "assoc_testlib.h"
 #include "testutil.h"
@@ -379,6 +381,44 @@ err:
     return ok;
 }
 
+/* A reload between two steps: the handshake finishes on the configuration
+ * it started with (the association holds it), and the next one uses the
+ * new one. */
+static int test_reload_mid_handshake(void)
+{
+    uint8_t hi[KWC_HANDLE_LEN], hr[KWC_HANDLE_LEN];
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    int before = kwt_log_count(&P.b, "configuration reloaded");
+
+    if (!TEST_rc(kwc_assoc_start(P.ca, "x509", NULL, at_si), KWC_OK) ||
+        !TEST_rc(kwc_assoc_accept(P.cb, "x509", at_si->message,
+                                  at_si->message_len, NULL, 0, at_sr),
+                 KWC_OK) ||
+        !TEST_true(kwt_signal(&P.b, SIGHUP)))
+        return 0;
+    for (int i = 0;
+         i < 500 && kwt_log_count(&P.b, "configuration reloaded") == before;
+         i++)
+        nanosleep(&ts, NULL);
+    if (!TEST_int_gt(kwt_log_count(&P.b, "configuration reloaded"), before) ||
+        !TEST_rc(kwc_assoc_continue(P.ca, at_si->handle, at_sr->message,
+                                    at_sr->message_len, NULL, 0, at_si),
+                 KWC_OK) ||
+        !TEST_rc(kwc_assoc_continue(P.cb, at_sr->handle, at_si->message,
+                                    at_si->message_len, NULL, 0, at_sr),
+                 KWC_OK) ||
+        !TEST_int_eq(at_sr->state, KWC_HS_ESTABLISHED))
+        return 0;
+    memcpy(hi, at_si->handle, sizeof(hi));
+    memcpy(hr, at_sr->handle, sizeof(hr));
+    return at_send(P.ca, hi, P.cb, hr, "after reload", NULL) &&
+           TEST_rc(kwc_assoc_close(P.ca, hi), KWC_OK) &&
+           TEST_rc(kwc_assoc_close(P.cb, hr), KWC_OK) &&
+           at_associate(P.ca, "x509", NULL, P.cb, "x509", hi, hr) &&
+           TEST_rc(kwc_assoc_close(P.ca, hi), KWC_OK) &&
+           TEST_rc(kwc_assoc_close(P.cb, hr), KWC_OK);
+}
+
 static int test_metrics(void)
 {
     struct kwc_metrics m;
@@ -412,6 +452,7 @@ int main(int argc, char **argv)
     ADD_TEST(test_bad_input);
     ADD_TEST(test_ead);
     ADD_TEST(test_export);
+    ADD_TEST(test_reload_mid_handshake);
     ADD_TEST(test_metrics);
     rc = tu_run(argc, argv);
     if (!at_stop(&P))
