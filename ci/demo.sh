@@ -288,7 +288,7 @@ gw=$!
 pids="$pids $gw"
 i=0; until [ -s "$W/apps/port" ]; do i=$((i + 1)); [ $i -lt 100 ] || die "gateway did not start"; sleep 0.05; done
 port=$(cat "$W/apps/port")
-interval=$(( devices > 40 ? devices * 12 : 500 ))
+interval=$(( devices > 100 ? devices * 5 : 500 ))  # keeps the call rate near 400/s
 spids=""
 first=1
 while [ $first -le "$devices" ]; do
