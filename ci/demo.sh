@@ -69,13 +69,15 @@ if $build; then
         { tail -30 build/demo.log; die "build failed (full log: build/demo.log)"; }
     ok "built (log: build/demo.log)"
 fi
-B=$src/build/demo
+# KW_DEMO_BUILD: another build tree (the test suite runs the demo on its
+# own); KW_DEMO_KEYS=file: PEM key files even where the provider is built.
+B=${KW_DEMO_BUILD:-$src/build/demo}
 kw=$B/tools/keyward/keyward
 [ -x "$B/service/keywardd" ] && [ -x "$B/examples/m2m/kw-sensor" ] || die "no build in build/demo: drop --no-build"
 MODULE=/usr/lib/softhsm/libsofthsm2.so
 PROVIDER=$B/provider/keyward.so
 token_keys=false
-[ -f "$PROVIDER" ] && token_keys=true
+[ -f "$PROVIDER" ] && [ "${KW_DEMO_KEYS:-}" != file ] && token_keys=true
 
 W=$(mktemp -d /tmp/kwdemo-XXXXXX)
 chmod 711 "$W"
