@@ -105,11 +105,12 @@ static void default_limits(const struct edhoc_aead *a, kw_pmsg_limits *l)
         q = 1ULL << 23, v = 1ULL << 20, len = 4096;
         break;
     }
-    if (l->max_seal == 0)
+    /* A caller may lower the AEAD's limits, never raise them. */
+    if (l->max_seal == 0 || l->max_seal > q)
         l->max_seal = q;
-    if (l->max_fail == 0)
+    if (l->max_fail == 0 || l->max_fail > v)
         l->max_fail = v;
-    if (l->max_plaintext == 0)
+    if (l->max_plaintext == 0 || l->max_plaintext > len)
         l->max_plaintext = len;
     if (l->max_epoch_ahead == 0)
         l->max_epoch_ahead = DEFAULT_EPOCH_AHEAD;

@@ -65,7 +65,8 @@ enum {
 const char *kw_pmsg_status_str(int status);
 
 /* Usage limits per key and direction; 0 in a field takes the default for
- * the application AEAD (docs/PROTECTED-MESSAGES.md, "Limits"). */
+ * the application AEAD (docs/PROTECTED-MESSAGES.md, "Limits"), and so does
+ * a value above it: limits can be lowered, never raised. */
 typedef struct kw_pmsg_limits {
     uint64_t max_seal;        /* q: encryptions per sender key */
     uint64_t max_fail;        /* v: failed decryptions per recipient key */

@@ -569,6 +569,18 @@ static int test_defaults(void)
         !TEST_int_eq(st.max_fail, 1 << 14))
         goto err;
     kw_pmsg_free(i);
+    /* limits above the AEAD's are the AEAD's: lowered, never raised */
+    {
+        kw_pmsg_limits big = {.max_seal = 1ULL << 30, .max_fail = 1ULL << 30};
+        prk = hx(PRK_OUT_T1, &n);
+        i = kw_pmsg_new(ctx, KW_EDHOC_INITIATOR, 0, prk, &C_I, 1, &C_R, 1,
+                        &big);
+        if (!TEST_ptr(i) || !TEST_int_eq(kw_pmsg_get_stats(i, &st), 0) ||
+            !TEST_int_eq(st.max_seal, 1 << 20) ||
+            !TEST_int_eq(st.max_fail, 1 << 14))
+            goto err;
+        kw_pmsg_free(i);
+    }
     /* suite 6 (A128GCM, 12-byte nonce): IDs up to 6 bytes only */
     prk = hx(PRK_OUT_T1, &n);
     i = kw_pmsg_new(ctx, KW_EDHOC_INITIATOR, 6, prk, long_id, 7, &C_R, 1, NULL);
