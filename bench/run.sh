@@ -7,6 +7,8 @@
 #       assoc (EDHOC handshakes, key updates, seal+open through two keywardd
 #              against the same EDHOC code in-process; memory at
 #              $KW_ASSOCS associations, default 10000)
+#       provider (keyward through EVP against the bare loop and libp11's
+#       engine, first signature, TLS 1.3 handshakes)
 # Build with -DCMAKE_BUILD_TYPE=Release first; run on an otherwise idle
 # machine: the numbers are ratios against baselines measured in the same run.
 set -eu
@@ -14,7 +16,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
 secs=${2:-2}
 shift 2 2>/dev/null || shift $#
-parts=${*:-hsm service assoc}
+parts=${*:-hsm service provider assoc}
 [ -x "$build/bench/bench_hsm_sign" ] || {
     echo "build first: cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release && cmake --build $build" >&2
     exit 1
@@ -101,6 +103,20 @@ EOC
     set +f
     kill $pid $pid2; wait $pid $pid2 2>/dev/null || true; pid=; pid2=
     done
+    ;;
+provider)
+    echo
+    "$src/tests/fixtures/softhsm-token.sh" setup "$dir/prov" >/dev/null
+    sh "$src/bench/device-token.sh" "$dir/device"
+    # keyward.so as users load it; the token shared, not copied per process.
+    export OPENSSL_MODULES="$build/provider" OPENSSL_CONF=/dev/null KW_SHARED_TOKEN=1
+    "$build/bench/bench_provider" sign --vars "$dir/prov/test-vars.sh" --seconds "$secs"
+    echo
+    "$build/bench/bench_libp11" --vars "$dir/prov/test-vars.sh" --seconds "$secs"
+    echo
+    "$build/bench/bench_provider" first --vars "$dir/device/test-vars.sh"
+    echo
+    "$build/bench/bench_provider" tls --vars "$dir/prov/test-vars.sh" --seconds "$secs"
     ;;
 *) echo "unknown part: $part" >&2; exit 2 ;;
 esac

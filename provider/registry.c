@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* registry.c: the provider's static algorithm tables, and the token
+ * capabilities they need, computed once per token. */
+#include "prov.h"
+
+#define RSA_NAMES     "RSA:rsaEncryption:1.2.840.113549.1.1.1"
+#define EC_NAMES      "EC:id-ecPublicKey:1.2.840.10045.2.1"
+#define ED25519_NAMES "ED25519:1.3.101.112"
+
+static const OSSL_ALGORITHM keymgmt_algs[] = {
+    {RSA_NAMES, PROV_PROPS, prov_rsa_keymgmt_functions,
+     "RSA keys held in a PKCS#11 token"},
+    {EC_NAMES, PROV_PROPS, prov_ec_keymgmt_functions,
+     "EC keys (P-256, P-384, P-521) held in a PKCS#11 token"},
+    {ED25519_NAMES, PROV_PROPS, prov_ed25519_keymgmt_functions,
+     "Ed25519 keys held in a PKCS#11 token"},
+    {NULL, NULL, NULL, NULL}};
+
+static const OSSL_ALGORITHM signature_algs[] = {
+    {PROV_SIG_RSA, PROV_PROPS, prov_rsa_signature_functions,
+     "RSA PKCS#1 v1.5 and PSS signatures in the token"},
+    {PROV_SIG_ECDSA, PROV_PROPS, prov_ecdsa_signature_functions,
+     "ECDSA signatures in the token"},
+    {PROV_SIG_ED25519, PROV_PROPS, prov_ed25519_signature_functions,
+     "Ed25519 signatures in the token"},
+    {NULL, NULL, NULL, NULL}};
+
+static const OSSL_ALGORITHM asym_cipher_algs[] = {
+    {PROV_ASYM_RSA, PROV_PROPS, prov_rsa_asym_cipher_functions,
+     "RSA PKCS#1 v1.5 and OAEP decryption in the token"},
+    {NULL, NULL, NULL, NULL}};
+
+static const OSSL_ALGORITHM keyexch_algs[] = {
+    {PROV_EXCH_ECDH, PROV_PROPS, prov_ecdh_keyexch_functions,
+     "ECDH with the private key in the token"},
+    {NULL, NULL, NULL, NULL}};
+
+static const OSSL_ALGORITHM store_algs[] = {{"pkcs11", PROV_PROPS,
+                                             prov_pkcs11_store_functions,
+                                             "pkcs11: URIs (RFC 7512)"},
+                                            {NULL, NULL, NULL, NULL}};
+
+#define DECODER_PROPS PROV_PROPS ",input=der,structure=pk11-uri"
+static const OSSL_ALGORITHM decoder_algs[] = {
+    {"DER", PROV_PROPS ",input=pem", prov_keyref_pem_decoder_functions,
+     "key-reference PEM file to its DER"},
+    {RSA_NAMES, DECODER_PROPS, prov_rsa_keyref_decoder_functions,
+     "key-reference PEM file naming an RSA key by URI"},
+    {EC_NAMES, DECODER_PROPS, prov_ec_keyref_decoder_functions,
+     "key-reference PEM file naming an EC key by URI"},
+    {ED25519_NAMES, DECODER_PROPS, prov_ed25519_keyref_decoder_functions,
+     "key-reference PEM file naming an Ed25519 key by URI"},
+    {NULL, NULL, NULL, NULL}};
+
+/* Private keys "written" as PrivateKeyInfo PEM become key-reference files:
+ * what `openssl genpkey` and PEM_write_bio_PrivateKey() produce. */
+#define ENCODER_PROPS PROV_PROPS ",output=pem,structure=PrivateKeyInfo"
+static const OSSL_ALGORITHM encoder_algs[] = {
+    {RSA_NAMES, ENCODER_PROPS, prov_keyref_encoder_functions,
+     "key-reference PEM file for a token RSA key"},
+    {EC_NAMES, ENCODER_PROPS, prov_keyref_encoder_functions,
+     "key-reference PEM file for a token EC key"},
+    {ED25519_NAMES, ENCODER_PROPS, prov_keyref_encoder_functions,
+     "key-reference PEM file for a token Ed25519 key"},
+    {NULL, NULL, NULL, NULL}};
+
+const OSSL_ALGORITHM *prov_algorithms(int operation_id)
+{
+    switch (operation_id) {
+    case OSSL_OP_KEYMGMT:
+        return keymgmt_algs;
+    case OSSL_OP_SIGNATURE:
+        return signature_algs;
+    case OSSL_OP_ASYM_CIPHER:
+        return asym_cipher_algs;
+    case OSSL_OP_KEYEXCH:
+        return keyexch_algs;
+    case OSSL_OP_STORE:
+        return store_algs;
+    case OSSL_OP_DECODER:
+        return decoder_algs;
+    case OSSL_OP_ENCODER:
+        return encoder_algs;
+    default:
+        return NULL;
+    }
+}
+
+/* What each capability needs from the token's mechanism list. */
+static const struct {
+    CK_MECHANISM_TYPE mech;
+    CK_FLAGS flags;
+} cap_table[PROV_CAP_COUNT] = {
+    [PROV_CAP_RSA_PKCS] = {CKM_RSA_PKCS, CKF_SIGN},
+    [PROV_CAP_RSA_PSS] = {CKM_RSA_PKCS_PSS, CKF_SIGN},
+    [PROV_CAP_RSA_OAEP] = {CKM_RSA_PKCS_OAEP, CKF_DECRYPT},
+    [PROV_CAP_RSA_X509] = {CKM_RSA_X_509, CKF_DECRYPT},
+    [PROV_CAP_ECDSA] = {CKM_ECDSA, CKF_SIGN},
+    [PROV_CAP_ECDH] = {CKM_ECDH1_DERIVE, CKF_DERIVE},
+    [PROV_CAP_EDDSA] = {CKM_EDDSA, CKF_SIGN},
+    [PROV_CAP_RSA_KEYGEN] = {CKM_RSA_PKCS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR},
+    [PROV_CAP_EC_KEYGEN] = {CKM_EC_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR},
+    [PROV_CAP_ED_KEYGEN] = {CKM_EC_EDWARDS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR},
+};
+
+uint64_t prov_caps_compute(const hsm_token *t)
+{
+    uint64_t caps = 0;
+
+    for (int i = 0; i < PROV_CAP_COUNT; i++)
+        if (hsm_token_has_mech(t, cap_table[i].mech, cap_table[i].flags, 0))
+            caps |= UINT64_C(1) << i;
+    return caps;
+}
+
+CK_MECHANISM_TYPE prov_cap_mech(enum prov_cap cap)
+{
+    return cap_table[cap].mech;
+}
+
+int prov_cap_check(prov_ctx *ctx, const struct prov_token *pt,
+                   enum prov_cap cap, const char *what)
+{
+    if (pt == NULL || (pt->caps & (UINT64_C(1) << cap)) != 0)
+        return 1;
+    PROV_RAISE(ctx, KW_R_MECH_UNSUPPORTED,
+               "%s needs %s, which token '%s' does not offer", what,
+               hsm_mech_name(cap_table[cap].mech),
+               hsm_token_get0_info(pt->tok)->label);
+    return 0;
+}
