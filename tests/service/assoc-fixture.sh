@@ -62,10 +62,16 @@ token() {
 }
 # tcert SIDE-DIR SIDE LABEL SUBJECT OUT: the token key signs its request
 # (openssl with the keyward provider), the test CA the certificate.
+# keyward.so built with AddressSanitizer needs its runtime loaded first by
+# the (uninstrumented) openssl command.
+asan=
+if [ "$keys" = softhsm ] && ldd "$KW_BUILD_DIR/provider/keyward.so" | grep -q libasan; then
+    asan=$(gcc -print-file-name=libasan.so)
+fi
 tcert() {
-    SOFTHSM2_CONF=$1/softhsm2.conf OPENSSL_CONF=/dev/null \
+    SOFTHSM2_CONF=$1/softhsm2.conf OPENSSL_CONF=/dev/null LD_PRELOAD=$asan \
     OPENSSL_MODULES=$KW_BUILD_DIR/provider KEYWARD_PKCS11_MODULE=$module \
-        openssl req -new -provider default -provider keyward \
+        ASAN_OPTIONS=detect_leaks=0 openssl req -new -provider default -provider keyward \
         -key "pkcs11:token=kw-$2;object=$3;type=private?pin-source=file:$1/pin" \
         -subj "$4" -out "$5.csr"
     openssl x509 -req -in "$5.csr" -CA "$pki/ca-cert.pem" -CAkey "$pki/ca.pem" \
