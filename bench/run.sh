@@ -13,7 +13,7 @@
 # machine: the numbers are ratios against baselines measured in the same run.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-build}
+build=$(cd "${1:-build}" 2>/dev/null && pwd) || build=${1:-build}
 secs=${2:-2}
 shift 2 2>/dev/null || shift $#
 parts=${*:-hsm service provider assoc}
@@ -88,10 +88,16 @@ EOC
     done
     SOFTHSM2_CONF=$hsm "$build/service/keywardd" -c "$as/a/keywardd.conf" 2>"$as/a/log" &
     pid=$!
-    while ! [ -S "$as/a/s" ]; do sleep 0.05; done
+    while ! [ -S "$as/a/s" ]; do
+        kill -0 $pid 2>/dev/null || { cat "$as/a/log" >&2; exit 1; }
+        sleep 0.05
+    done
     SOFTHSM2_CONF=$hsm "$build/service/keywardd" -c "$as/b/keywardd.conf" 2>"$as/b/log" &
     pid2=$!
-    while ! [ -S "$as/b/s" ]; do sleep 0.05; done
+    while ! [ -S "$as/b/s" ]; do
+        kill -0 $pid2 2>/dev/null || { cat "$as/b/log" >&2; exit 1; }
+        sleep 0.05
+    done
     set -f # the URIs hold '?'
     for method in 3 0; do
         # shellcheck disable=SC2086
