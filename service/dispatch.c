@@ -44,6 +44,16 @@ const struct svc_method svc_methods[] = {
     M(CloseSession, svc_op_close_session),
     M(GetRandom, svc_op_get_random),
     M(GetMetrics, svc_op_get_metrics),
+    /* Appended: the fuzz corpus picks methods by index. */
+    M(StartAssociation, svc_op_start_association),
+    M(AcceptAssociation, svc_op_accept_association),
+    M(ContinueAssociation, svc_op_continue_association),
+    M(SealMessage, svc_op_seal_message),
+    M(OpenMessage, svc_op_open_message),
+    M(UpdateKeys, svc_op_update_keys),
+    M(ExportOscore, svc_op_export_oscore),
+    M(GetAssociation, svc_op_get_association),
+    M(CloseAssociation, svc_op_close_association),
 };
 const size_t svc_nmethods = sizeof(svc_methods) / sizeof(svc_methods[0]);
 
