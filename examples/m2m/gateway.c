@@ -323,7 +323,7 @@ int main(int argc, char **argv)
     m2m_log("gateway",
             "summary: %lu handshakes (%lu re-handshakes), %lu "
             "readings opened, %lu key updates followed, %lu messages "
-            "rejected, %lu handshakes refused",
+            "rejected, %lu handshake(s) refused",
             n_hs, n_rehs, n_opened, n_updates, n_rejected, n_failed);
     kwc_free(C);
     free(step);
