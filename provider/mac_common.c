@@ -140,8 +140,17 @@ static int mac_fail(struct prov_mac *m, CK_RV rv)
 {
     mac_reset(m);
     m->inited = false;
-    PROV_RAISE_RV(m->ctx, rv, "%s with key '%s'", m->alg->name,
-                  prov_secret_label(&m->key));
+    if (rv == CKR_KEY_SIZE_RANGE)
+        /* Tokens bound key sizes per mechanism (SoftHSM: HMAC keys at
+         * least as long as the digest). */
+        PROV_RAISE(m->ctx, KW_R_KEY_UNSUITABLE,
+                   "key '%s' has %zu bits, a size token '%s' refuses for %s",
+                   prov_secret_label(&m->key), hsm_key_get_bits(m->key.key),
+                   hsm_token_get0_info(m->key.pt->tok)->label,
+                   hsm_mech_name(m->mech));
+    else
+        PROV_RAISE_RV(m->ctx, rv, "%s with key '%s'", m->alg->name,
+                      prov_secret_label(&m->key));
     return 0;
 }
 
