@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include "hpke_sched.h"
 #include "provtest.h"
 #include "pt_import.h"
 
@@ -194,6 +195,75 @@ static int test_rfc9180_vectors(void)
     return ok;
 }
 
+/* RFC 9180 A.3.1 and A.6.1 go on to the key schedule and a first message:
+ * the secret decapsulated in the token opens it. */
+static const struct {
+    const char *curve, *key, *nonce, *ct;
+} base_messages[] = {
+    {"P-256", "868c066ef58aae6dc589b6cfdd18f97e", "4e0bc5018beba4bf004cca59",
+     "5ad590bb8baa577f8619db35a36311226a896e7342a6d836d8b7bcd2f20b6c7f"
+     "9076ac232e3ab2523f39513434"},
+    {"P-521",
+     "751e346ce8f0ddb2305c8a2a85c70d5cf559c53093656be636b9406d4d7d1b70",
+     "55ff7a7d739c69f44b25447b",
+     "170f8beddfe949b75ef9c387e201baf4132fa7374593dfafa90768788b7b2b20"
+     "0aafcc6d80ea4c795a7c5b841a"},
+};
+
+static int test_rfc9180_first_message(void)
+{
+    static const char info_hex[] = "4f6465206f6e2061204772656369616e2055726e";
+    static const char pt_hex[] =
+        "4265617574792069732074727574682c20747275746820626561757479";
+    static const char aad_hex[] = "436f756e742d30";
+    int ok = 1;
+
+    for (size_t m = 0; m < 2; m++) {
+        size_t vi = m == 0 ? 0 : 2; /* A.3.1, A.6.1 */
+        const struct hs_suite *hs = hs_suite(base_messages[m].curve);
+        size_t l1, l2, l3, l4, l5, l6, l7;
+        uint8_t *info = tu_hex(info_hex, &l1), *pt = tu_hex(pt_hex, &l2);
+        uint8_t *aad = tu_hex(aad_hex, &l3);
+        uint8_t *key = tu_hex(base_messages[m].key, &l4);
+        uint8_t *nonce = tu_hex(base_messages[m].nonce, &l5);
+        uint8_t *ct = tu_hex(base_messages[m].ct, &l6);
+        uint8_t *enc = tu_hex(vectors[vi].pkem, &l7);
+        char label[32];
+        EVP_PKEY *k;
+        uint8_t ss[64], mykey[32], mynonce[12], back[64];
+        size_t sslen = sizeof(ss);
+
+        size_t skl, pkl;
+        uint8_t *sk = tu_hex(vectors[vi].skrm, &skl);
+        uint8_t *pk = tu_hex(vectors[vi].pkrm, &pkl);
+        const char *uri;
+
+        snprintf(label, sizeof(label), "rfc9180-msg-%zu", vi);
+        uri = pi_ec(vectors[vi].curve, sk, skl, pk, pkl, label);
+        k = uri != NULL ? pt_load_key(uri, OSSL_STORE_INFO_PKEY) : NULL;
+        free(sk);
+        free(pk);
+        ok &= TEST_ptr(hs) && TEST_ptr(k) &&
+              TEST_true(kem_decap(k, enc, l7, ss, &sslen)) &&
+              TEST_true(
+                  hs_key_schedule(hs, ss, sslen, info, l1, mykey, mynonce)) &&
+              TEST_mem_eq(mykey, hs->nk, key, l4) &&
+              TEST_mem_eq(mynonce, 12, nonce, l5) &&
+              TEST_true(hs_open(hs, mykey, mynonce, aad, l3, ct, l6, back)) &&
+              TEST_mem_eq(back, l6 - 16, pt, l2);
+        pt_errors();
+        EVP_PKEY_free(k);
+        free(info);
+        free(pt);
+        free(aad);
+        free(key);
+        free(nonce);
+        free(ct);
+        free(enc);
+    }
+    return ok;
+}
+
 /* ------------------------------------------------------------------ */
 /* The fixture's token keys, random encapsulations                      */
 
@@ -364,6 +434,7 @@ int main(int argc, char **argv)
     if (!pt_init(NULL))
         return 1;
     ADD_TEST(test_rfc9180_vectors);
+    ADD_TEST(test_rfc9180_first_message);
     ADD_TEST(test_token_keys);
     ADD_TEST(test_rsasve);
     ADD_TEST(test_bad_input);
