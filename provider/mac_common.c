@@ -100,8 +100,9 @@ int prov_mac_init(void *vctx, const unsigned char *key, size_t keylen,
 
         for (size_t i = 0; i < m->need.ntypes; i++)
             ok |= t == m->need.types[i];
-        if (!ok || (m->need.bits != 0 &&
-                    hsm_key_get_bits(m->key.key) != m->need.bits)) {
+        size_t bits = hsm_key_get_bits(m->key.key); /* 0: not recorded */
+
+        if (!ok || (m->need.bits != 0 && bits != 0 && bits != m->need.bits)) {
             PROV_RAISE(m->ctx, KW_R_KEY_UNSUITABLE,
                        "key '%s' (type 0x%lx, %zu bits) does not fit %s as "
                        "configured",

@@ -237,16 +237,13 @@ static int check_need(prov_ctx *ctx, hsm_key *k,
                    key_type_name(need->types[0]));
         return 0;
     }
-    if (need->bits != 0 && bits != need->bits) {
+    /* bits 0: the token records no size (SoftHSM 2.6 leaves CKA_VALUE_LEN
+     * at 0 for unwrapped keys); the key is taken for the size the
+     * application names, and the token uses it as it is. */
+    if (need->bits != 0 && bits != 0 && bits != need->bits) {
         PROV_RAISE(ctx, KW_R_KEY_UNSUITABLE,
                    "key '%s' has %zu bits; %s needs a %zu-bit key",
                    hsm_key_get0_label(k), bits, need->what, need->bits);
-        return 0;
-    }
-    if (need->bits == 0 && bits == 0 && t == CKK_AES) {
-        PROV_RAISE(ctx, KW_R_KEY_UNSUITABLE,
-                   "key '%s': the token does not tell its size",
-                   hsm_key_get0_label(k));
         return 0;
     }
     if (need->usage != 0 && (hsm_key_get_usage(k) & need->usage) == 0) {
