@@ -105,7 +105,8 @@ struct hsm_token_info {
     size_t max_sessions;   /* the pool bound actually used */
 };
 
-/* Calls cb for each present token that matches uri (NULL: all). */
+/* Calls cb for each present, initialised token that matches uri (NULL:
+ * all). A non-zero return from cb stops the walk. */
 typedef int (*hsm_token_cb)(void *arg, const struct hsm_token_info *info);
 CK_RV hsm_token_foreach(hsm_module *m, const hsm_uri *uri, hsm_token_cb cb,
                         void *arg);
@@ -134,7 +135,8 @@ bool hsm_token_is_logged_in(hsm_token *t);
 /* True when operations on private objects need a PIN we do not have. */
 bool hsm_token_needs_pin(hsm_token *t);
 
-/* Mechanism cache, read once when the token is opened. */
+/* Mechanism cache: the list is read when the token is opened, each
+ * mechanism's info on its first query. */
 bool hsm_token_has_mech(const hsm_token *t, CK_MECHANISM_TYPE mech,
                         CK_FLAGS flags, CK_ULONG key_bits);
 /* Borrowed list of mechanisms, sorted; valid while t is. */
@@ -171,7 +173,8 @@ typedef struct hsm_key hsm_key;
  */
 CK_RV hsm_key_find(hsm_token *t, const hsm_uri *uri, CK_OBJECT_CLASS cls,
                    hsm_key **out);
-/* Calls cb with each object uri matches (borrowed; up_ref to keep). */
+/* Calls cb with each object uri matches (borrowed; up_ref to keep). A
+ * non-zero return from cb stops the walk. */
 typedef int (*hsm_key_cb)(void *arg, hsm_key *k);
 CK_RV hsm_key_foreach(hsm_token *t, const hsm_uri *uri, hsm_key_cb cb,
                       void *arg);

@@ -42,6 +42,9 @@ struct hsm_module {
      * take it too, so every call is serialised. A TPM runs one command at
      * a time anyway. */
     bool serial;
+    /* tpm2-pkcs11 picks the TPM hash from the length of a CKM_ECDSA input,
+     * so only 20, 32, 48 and 64 bytes work (a SHA-224 digest fails). */
+    bool ecdsa_digest_lengths;
     atomic_uint fork_gen;   /* hsm_fork_gen the module state belongs to */
     pthread_mutex_t lock;   /* tokens list, re-initialisation */
     struct hsm_token *tokens;
@@ -62,7 +65,8 @@ struct hsm_session {
 
 struct hsm_mechinfo {
     CK_MECHANISM_TYPE type;
-    CK_MECHANISM_INFO info;
+    atomic_int state;        /* 0: not read yet, 1: read, 2: unreadable */
+    CK_MECHANISM_INFO info;  /* read on first query, under t->lock */
 };
 
 struct hsm_token {
@@ -129,6 +133,12 @@ struct hsm_key {
 
 /* Fork generation, bumped in the child by a pthread_atfork handler. */
 extern atomic_uint hsm_fork_gen;
+
+/* True when calls into m are allowed in teardown: same process as the one
+ * that initialised it, and the process is not exiting (at exit, a module's
+ * own destructors may already have run: SoftHSM's C++ objects are gone
+ * before OpenSSL's atexit handler frees providers). */
+bool hsm_module_usable(const hsm_module *m);
 
 typedef CK_RV (*hsm_run_fn)(hsm_session *s, CK_OBJECT_HANDLE h, void *arg);
 

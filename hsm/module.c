@@ -10,6 +10,7 @@
 
 atomic_uint hsm_fork_gen;
 
+static atomic_bool hsm_exiting;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static hsm_module *registry;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -54,6 +55,19 @@ static void atfork_child(void)
 static void atfork_register(void)
 {
     pthread_atfork(hsm_module_lock_all, hsm_module_unlock_all, atfork_child);
+}
+
+/* atexit handlers run last-registered first; registered right after a
+ * module is loaded, this one runs before that module's destructors. */
+static void at_exit(void)
+{
+    atomic_store(&hsm_exiting, true);
+}
+
+bool hsm_module_usable(const hsm_module *m)
+{
+    return m->fork_gen == atomic_load(&hsm_fork_gen) &&
+           !atomic_load(&hsm_exiting);
 }
 
 static CK_RV module_initialize(hsm_module *m)
@@ -115,17 +129,18 @@ static void module_quirks(hsm_module *m)
 
     if (m->fl->C_GetInfo(&info) != CKR_OK)
         return;
-    /* tpm2-pkcs11: see hsm_module.serial. */
-    if (memcmp(info.manufacturerID, tpm2_pkcs11, sizeof(tpm2_pkcs11) - 1) == 0)
+    /* tpm2-pkcs11: see hsm_module.serial and .ecdsa_digest_lengths. */
+    if (memcmp(info.manufacturerID, tpm2_pkcs11, sizeof(tpm2_pkcs11) - 1) == 0) {
         m->serial = true;
+        m->ecdsa_digest_lengths = true;
+    }
 }
 
 static void module_destroy(hsm_module *m)
 {
     if (m == NULL)
         return;
-    if (m->fl != NULL && m->finalize_at_free &&
-        m->fork_gen == atomic_load(&hsm_fork_gen))
+    if (m->fl != NULL && m->finalize_at_free && hsm_module_usable(m))
         m->fl->C_Finalize(NULL);
     if (m->dl != NULL)
         dlclose(m->dl);
@@ -201,6 +216,7 @@ CK_RV hsm_module_open(const char *path, const char *init_args,
         goto err_unlock;
     if ((rv = module_initialize(m)) != CKR_OK)
         goto err_unlock;
+    atexit(at_exit);
     module_quirks(m);
     m->next = registry;
     registry = m;

@@ -516,7 +516,7 @@ void hsm_key_free(hsm_key *k)
         return;
     t = k->token;
     if (k->fast != CK_INVALID_HANDLE) {
-        if (t->mod->fork_gen == atomic_load(&hsm_fork_gen))
+        if (hsm_module_usable(t->mod))
             hsm_run_anchor(t, destroy_copy_fn, k->fast, &k->fast_epoch);
         pthread_mutex_lock(&t->key_mx);
         copies_remove(t, k->fast, k->fast_epoch);
@@ -708,6 +708,15 @@ static CK_RV point_unwrap(struct hsm_pubkey *pub)
         return CKR_OK; /* raw */
     if (len < 2 || p[0] != 0x04)
         return CKR_ATTRIBUTE_VALUE_INVALID;
+    /* tpm2-pkcs11 1.9.0 writes a P-521 point (133 bytes) as 04 85 04 ...:
+     * the length in short form although it is over 127, which DER forbids.
+     * Accept exactly that: the byte equals what follows and the curve's
+     * point length. */
+    if (p[1] >= 0x80 && want != 0 && p[1] == want && len == 2 + want) {
+        memmove(p, p + 2, want);
+        pub->point_len = want;
+        return CKR_OK;
+    }
     if (p[1] < 0x80) {
         hdr = 2;
         inner = p[1];

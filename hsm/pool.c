@@ -35,7 +35,7 @@ void hsm_pool_free(hsm_token *t)
 
     if (t->slots == NULL)
         return;
-    same_process = t->mod->fork_gen == atomic_load(&hsm_fork_gen);
+    same_process = hsm_module_usable(t->mod);
     for (size_t i = 0; i < t->nslots; i++)
         if (atomic_load(&t->slots[i].state) != HSM_SLOT_EMPTY && same_process)
             t->mod->fl->C_CloseSession(t->slots[i].h);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sign.c: signatures and their verification with a key in the token. */
+#include <string.h>
+
 #include "hsm_internal.h"
 
 struct sign_args {
@@ -48,20 +50,48 @@ static CK_RV sign_fn(hsm_session *s, CK_OBJECT_HANDLE h, void *arg)
     return rv;
 }
 
+/*
+ * ECDSA reads its input as an integer (the leftmost bits of the digest, as
+ * many as the order has), so zeros in front change nothing while the padded
+ * length fits the curve. For tokens that accept only some input lengths,
+ * pad to the next one they take; longer inputs they truncate themselves.
+ */
+static const uint8_t *ecdsa_pad(const hsm_key *k, const uint8_t *in,
+                                size_t *inlen, uint8_t buf[64])
+{
+    static const size_t ok_lens[] = {20, 32, 48, 64};
+    size_t field = (k->bits + 7) / 8;
+
+    for (size_t i = 0; i < sizeof(ok_lens) / sizeof(ok_lens[0]); i++) {
+        if (*inlen == ok_lens[i])
+            return in;
+        if (*inlen < ok_lens[i] && ok_lens[i] <= field) {
+            memset(buf, 0, ok_lens[i] - *inlen);
+            memcpy(buf + ok_lens[i] - *inlen, in, *inlen);
+            *inlen = ok_lens[i];
+            return buf;
+        }
+    }
+    return in;
+}
+
 CK_RV hsm_sign(hsm_key *k, const struct hsm_mech *m, const uint8_t *in,
                size_t inlen, uint8_t *sig, size_t *siglen)
 {
     struct sign_args a = {.in = in, .inlen = inlen, .sig = sig,
                           .siglen = siglen, .key = k};
+    uint8_t padded[64];
+    CK_RV rv;
 
     if (sig == NULL || siglen == NULL)
         return CKR_ARGUMENTS_BAD;
-    CK_RV rv;
-
     if (k->cls != CKO_PRIVATE_KEY && k->cls != CKO_SECRET_KEY)
         return HSM_RV_KEY_UNSUITABLE;
     if ((rv = hsm_token_check_mech(k->token, m->type, CKF_SIGN)) != CKR_OK)
         return rv;
+    if (__builtin_expect(k->token->mod->ecdsa_digest_lengths, 0) &&
+        m->type == CKM_ECDSA && inlen < 64)
+        a.in = ecdsa_pad(k, in, &a.inlen, padded);
     hsm_mech_to_ck(m, &a.mech);
     return hsm_run(k, sign_fn, &a);
 }

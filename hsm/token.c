@@ -127,6 +127,8 @@ static int mech_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The mechanism list, read once; each mechanism's info is read on its first
+ * query (a token offers dozens; a process uses a few). */
 static CK_RV token_read_mechs(hsm_token *t)
 {
     CK_FUNCTION_LIST *fl = t->mod->fl;
@@ -148,12 +150,10 @@ static CK_RV token_read_mechs(hsm_token *t)
         return rv;
     }
     for (CK_ULONG i = 0; i < n; i++) {
-        struct hsm_mechinfo *mi = &t->mechs[t->nmechs];
-        mi->type = types[i];
-        if (fl->C_GetMechanismInfo(t->info.slot, types[i], &mi->info) ==
-            CKR_OK)
-            t->nmechs++;
+        t->mechs[i].type = types[i];
+        atomic_init(&t->mechs[i].state, 0);
     }
+    t->nmechs = n;
     qsort(t->mechs, t->nmechs, sizeof(*t->mechs), mech_cmp);
     for (size_t i = 0; i < t->nmechs; i++)
         types[i] = t->mechs[i].type;
@@ -190,7 +190,7 @@ static void token_destroy(hsm_token *t)
     if (t == NULL)
         return;
     hsm_pool_free(t);
-    if (t->anchor_open && t->mod->fork_gen == atomic_load(&hsm_fork_gen))
+    if (t->anchor_open && hsm_module_usable(t->mod))
         t->mod->fl->C_CloseSession(t->anchor);
     if (t->pin != NULL)
         OPENSSL_clear_free(t->pin, t->pin_len);
@@ -591,14 +591,35 @@ static bool mech_sizes_in_bytes(CK_MECHANISM_TYPE m, CK_ULONG max)
     }
 }
 
+/* Reads a mechanism's info on its first query. The cache is logically part
+ * of the const token, hence the cast. */
+static bool mech_info_ready(const hsm_token *ct, struct hsm_mechinfo *mi)
+{
+    hsm_token *t = (hsm_token *)ct;
+    int st = atomic_load_explicit(&mi->state, memory_order_acquire);
+
+    if (__builtin_expect(st != 0, 1))
+        return st == 1;
+    pthread_mutex_lock(&t->lock);
+    if (atomic_load(&mi->state) == 0) {
+        CK_RV rv = t->mod->fl->C_GetMechanismInfo(t->info.slot, mi->type,
+                                                  &mi->info);
+        atomic_store_explicit(&mi->state, rv == CKR_OK ? 1 : 2,
+                              memory_order_release);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return atomic_load(&mi->state) == 1;
+}
+
 bool hsm_token_has_mech(const hsm_token *t, CK_MECHANISM_TYPE mech,
                         CK_FLAGS flags, CK_ULONG key_bits)
 {
-    const struct hsm_mechinfo *mi =
+    struct hsm_mechinfo *mi =
         bsearch(&mech, t->mechs, t->nmechs, sizeof(*t->mechs), mech_key_cmp);
     CK_ULONG size;
 
-    if (mi == NULL || (mi->info.flags & flags) != flags)
+    if (mi == NULL || !mech_info_ready(t, mi) ||
+        (mi->info.flags & flags) != flags)
         return false;
     if (key_bits == 0 || (mi->info.ulMinKeySize == 0 && mi->info.ulMaxKeySize == 0))
         return true;

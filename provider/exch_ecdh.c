@@ -70,8 +70,9 @@ static int ecdh_init(void *vctx, void *keydata, const OSSL_PARAM params[])
         PROV_RAISE(c->ctx, KW_R_KEY_UNSUITABLE, "ECDH needs an EC key");
         return 0;
     }
-    if (!prov_key_check_private(k, HSM_USE_DERIVE, "ECDH") ||
-        !prov_cap_check(c->ctx, k->pt, PROV_CAP_ECDH, "ECDH"))
+    /* The token first: if it has no ECDH at all, that is the message. */
+    if (!prov_cap_check(c->ctx, k->pt, PROV_CAP_ECDH, "ECDH") ||
+        !prov_key_check_private(k, HSM_USE_DERIVE, "ECDH"))
         return 0;
     prov_key_up_ref(k);
     prov_key_free(c->key);

@@ -522,6 +522,12 @@ CK_MECHANISM_TYPE prov_md_mech(const EVP_MD *md);
 CK_RSA_PKCS_MGF_TYPE prov_md_mgf(const EVP_MD *md);
 /* DER DigestInfo prefix of a digest (RFC 8017 section 9.2), or NULL. */
 const uint8_t *prov_md_digestinfo(const EVP_MD *md, size_t *len);
+
+/* sig_rsa_pss.c: EMSA-PSS (RFC 8017 9.1.1) of a digest into em, as the
+ * k-byte input of a raw RSA private operation (k = modulus bytes). */
+int prov_pss_encode(const EVP_MD *md, const EVP_MD *mgf1md, size_t modbits,
+                    const uint8_t *mhash, size_t hlen, size_t slen,
+                    uint8_t *em, size_t emsize);
 /* Converts raw r||s (two equal halves) into a DER ECDSA-Sig-Value. */
 int prov_ecdsa_raw_to_der(const uint8_t *raw, size_t rawlen, uint8_t *der,
                           size_t *derlen, size_t dersize);

@@ -109,7 +109,7 @@ static int rsa_sign(struct prov_sig *s, const uint8_t *tbs, size_t tbslen,
                     uint8_t *sig, size_t *siglen, size_t sigsize)
 {
     struct hsm_mech mech = {.type = CKM_RSA_PKCS};
-    uint8_t buf[19 + EVP_MAX_MD_SIZE];
+    uint8_t buf[19 + EVP_MAX_MD_SIZE], em[1024];
     const uint8_t *in = tbs;
     size_t inlen = tbslen, k = (size_t)s->key->max_size, len = sigsize;
     struct prov_token *pt = s->key->pt;
@@ -141,6 +141,23 @@ static int rsa_sign(struct prov_sig *s, const uint8_t *tbs, size_t tbslen,
         if (s->md == NULL) {
             PROV_RAISE(s->ctx, KW_R_INVALID_PARAM, "PSS needs a digest");
             return 0;
+        }
+        if (pt != NULL && !(pt->caps & (1ULL << PROV_CAP_RSA_PSS)) &&
+            (pt->caps & (1ULL << PROV_CAP_RSA_X509)) && k <= sizeof(em)) {
+            /* No PSS in the token but raw RSA (tpm2-pkcs11): encode in
+             * software, any salt length, and sign the encoding raw. */
+            size_t salt;
+            if (!pss_salt(s, tbslen, false, &salt) ||
+                !prov_pss_encode(s->md, s->mgf1 != NULL ? s->mgf1 : s->md,
+                                 (size_t)s->key->bits, tbs, tbslen, salt, em,
+                                 sizeof(em))) {
+                PROV_RAISE(s->ctx, KW_R_INVALID_PARAM, "PSS encoding failed");
+                return 0;
+            }
+            mech.type = CKM_RSA_X_509;
+            in = em;
+            inlen = k;
+            break;
         }
         if (!prov_cap_check(s->ctx, pt, PROV_CAP_RSA_PSS, "RSA-PSS signature"))
             return 0;
@@ -181,6 +198,7 @@ static int rsa_sign(struct prov_sig *s, const uint8_t *tbs, size_t tbslen,
         ERR_pop_to_mark();
     }
     OPENSSL_cleanse(buf, sizeof(buf));
+    OPENSSL_cleanse(em, sizeof(em));
     if (rv != CKR_OK) {
         PROV_RAISE_RV(s->ctx, rv, "RSA signature with key '%s'",
                       hsm_key_get0_label(s->key->priv));

@@ -2,7 +2,9 @@
 # provtest.sh: sourced by the provider's shell tests: the fixture token (a
 # private copy), keyward.so for the real tools, and small helpers.
 set -eu
+set -a # export every fixture variable (TPM: D-Bus, TCTI) to the tools
 . "$KW_TEST_VARS"
+set +a
 . "$KW_SOURCE_DIR/tests/fixtures/private-token.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kwp-XXXXXX")
@@ -118,7 +120,15 @@ wait_for() {
 s_server_start() {
     log=$1
     shift
-    rm -f "$work/srv.in"
+    # The previous server may still be exiting and writing to the same log.
+    if [ -n "${srv_pid:-}" ]; then
+        kill "$srv_pid" 2>/dev/null || true
+        wait "$srv_pid" 2>/dev/null || true
+        srv_pid=
+    fi
+    # Remove the old log: the background shell truncates it only when it
+    # runs, and wait_for would see the previous server's ACCEPT line.
+    rm -f "$work/srv.in" "$log"
     mkfifo "$work/srv.in"
     exec 9<>"$work/srv.in"
     kw_bg openssl s_server -accept 127.0.0.1:0 -naccept 1 "$@" \

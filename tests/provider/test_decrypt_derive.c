@@ -102,9 +102,10 @@ err:
     return ok;
 }
 
-/* SoftHSM 2.6 does OAEP with SHA-1 only: asking for SHA-256 is the
- * "algorithm the token lacks" case, a clear error. */
-static int test_oaep_sha256_unsupported(void)
+/* OAEP with SHA-256: tpm2-pkcs11 decrypts it; SoftHSM 2.6 does OAEP with
+ * SHA-1 only, the "algorithm the token lacks" case. Either the right
+ * plaintext or that clear error, never anything else. */
+static int test_oaep_sha256(void)
 {
     EVP_PKEY *key =
         pt_load_key(pt_uri_pin("KW_RSA2048_URI"), OSSL_STORE_INFO_PKEY);
@@ -115,11 +116,12 @@ static int test_oaep_sha256_unsupported(void)
 
     if (TEST_ptr(key) && TEST_ptr(pub) &&
         TEST_true(encrypt_default(pub, RSA_PKCS1_OAEP_PADDING, "SHA256", ct,
-                                  &ctlen)) &&
-        TEST_false(decrypt(key, RSA_PKCS1_OAEP_PADDING, "SHA256", ct, ctlen, pt,
-                           &ptlen)) &&
-        TEST_true(pt_error_has("not supported by this token")))
-        ok = 1;
+                                  &ctlen))) {
+        if (decrypt(key, RSA_PKCS1_OAEP_PADDING, "SHA256", ct, ctlen, pt, &ptlen))
+            ok = TEST_mem_eq(pt, ptlen, secret, sizeof(secret));
+        else
+            ok = TEST_true(pt_error_has("not supported by this token"));
+    }
     pt_errors();
     EVP_PKEY_free(key);
     EVP_PKEY_free(pub);
@@ -220,17 +222,37 @@ err:
     return ok;
 }
 
+/* tpm2-pkcs11 1.9.0 has no CKM_ECDH1_DERIVE (the fixture says so in
+ * KW_TOKEN_LACKS): the provider refuses at derive_init, before any call. */
+static bool token_lacks_ecdh(void)
+{
+    const char *lacks = tu_var_opt("KW_TOKEN_LACKS");
+    return lacks != NULL && strstr(lacks, "CKM_ECDH1_DERIVE") != NULL;
+}
+
 static int test_ecdh(void)
 {
+    if (token_lacks_ecdh()) {
+        EVP_PKEY *key = pt_load_key(pt_uri_pin("KW_EC256_URI"), OSSL_STORE_INFO_PKEY);
+        EVP_PKEY_CTX *c = key ? EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL) : NULL;
+        int ok = TEST_ptr(c) && TEST_int_ne(EVP_PKEY_derive_init(c), 1) &&
+                 TEST_true(pt_error_has("not supported by this token"));
+        pt_errors();
+        EVP_PKEY_CTX_free(c);
+        EVP_PKEY_free(key);
+        return ok;
+    }
     return ecdh_one("KW_EC256_URI", "P-256") &
-           ecdh_one("KW_EC384_URI", "P-384") &
-           ecdh_one("KW_EC521_URI", "P-521");
+           (!tu_var_opt("KW_EC384_URI") || ecdh_one("KW_EC384_URI", "P-384")) &
+           (!tu_var_opt("KW_EC521_URI") || ecdh_one("KW_EC521_URI", "P-521"));
 }
 
 /* A peer on another curve, and a key without CKA_DERIVE (the twins were
  * made for signing only). */
 static int test_ecdh_errors(void)
 {
+    if (token_lacks_ecdh())
+        return tu_skip("the token has no ECDH (test_ecdh checked the error)");
     EVP_PKEY *key =
         pt_load_key(pt_uri_pin("KW_EC256_URI"), OSSL_STORE_INFO_PKEY);
     EVP_PKEY *p384 = EVP_PKEY_Q_keygen(NULL, "provider=default", "EC", "P-384");
@@ -270,7 +292,7 @@ int main(int argc, char **argv)
     if (!pt_init(NULL))
         return 1;
     ADD_TEST(test_rsa_decrypt);
-    ADD_TEST(test_oaep_sha256_unsupported);
+    ADD_TEST(test_oaep_sha256);
     ADD_TEST(test_tls_premaster);
     ADD_TEST(test_ecdh);
     ADD_TEST(test_ecdh_errors);

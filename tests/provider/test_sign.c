@@ -33,11 +33,18 @@ static EVP_PKEY *default_pub(EVP_PKEY *key, const char *pem_var)
 static int sign_and_check(const char *uri_var, const char *pub_var,
                           const char *md, int pad, int saltlen)
 {
-    EVP_PKEY *key = pt_load_key(pt_uri_pin(uri_var), OSSL_STORE_INFO_PKEY);
-    EVP_PKEY *pub = NULL;
+    EVP_PKEY *key, *pub = NULL;
     uint8_t sig[1024], bad[sizeof(msg)];
     size_t siglen = sizeof(sig);
     int ok = 0;
+
+    if (tu_var_opt(uri_var) == NULL) {
+        fprintf(stderr, "  (this token has no %s key: not tried)\n", uri_var);
+        return 1;
+    }
+    if (pub_var != NULL && tu_var_opt(pub_var) == NULL)
+        pub_var = NULL; /* no PEM file for it: export the public key */
+    key = pt_load_key(pt_uri_pin(uri_var), OSSL_STORE_INFO_PKEY);
 
     if (!TEST_ptr(key) || !TEST_true(pt_is_keyward(key)) ||
         !TEST_ptr(pub = default_pub(key, pub_var)))
@@ -109,6 +116,8 @@ static int test_rsa_pss(void)
                                 222};
     int ok = 1;
 
+    /* Tokens without CKM_RSA_PKCS_PSS (tpm2-pkcs11) get PSS encoded in
+     * software and signed with raw RSA: every salt length works there too. */
     for (size_t i = 0; i < sizeof(salts) / sizeof(salts[0]); i++) {
         ok &= sign_and_check("KW_RSA2048_URI", "KW_RSA2048_PUB", "SHA256",
                              RSA_PKCS1_PSS_PADDING, salts[i]);
@@ -123,6 +132,7 @@ static int test_rsa_pss(void)
  * OpenSSL 3.1's auto-digestmax, and a length too long for the key. */
 static int test_rsa_pss_strings(void)
 {
+
     static const struct {
         const char *value;
         int verify_salt;
@@ -180,6 +190,8 @@ err:
 
 static int test_ed25519(void)
 {
+    if (tu_var_opt("KW_ED25519_URI") == NULL)
+        return tu_skip("this token holds no Ed25519 key (tpm2-pkcs11 has no EdDSA)");
     return sign_and_check("KW_ED25519_URI", "KW_ED25519_PUB", NULL, 0, 0);
 }
 
@@ -267,6 +279,8 @@ static int test_x509_sign(void)
     int ok = 1;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (tu_var_opt(cases[i].uri_var) == NULL)
+            continue; /* this token has no such key */
         EVP_PKEY *key =
             pt_load_key(pt_uri_pin(cases[i].uri_var), OSSL_STORE_INFO_PKEY);
         X509_REQ *req = X509_REQ_new_ex(NULL, NULL);

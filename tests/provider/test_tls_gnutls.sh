@@ -39,6 +39,7 @@ for vers in TLS1.3 TLS1.2; do
 
     # The reverse: the client's key in the token, gnutls-serv with a file key.
     gport=$(free_port)
+    rm -f "$work/gsrv.log" # else wait_for may see the last round's line
     gnutls-serv -p "$gport" --x509certfile "$KW_FILE_SERVER_CERT" \
         --x509keyfile "$KW_FILE_SERVER_KEY" --x509cafile "$KW_CA_CERT" \
         --require-client-cert --verify-client-cert \

@@ -73,8 +73,9 @@ static int test_two_calls_per_signature(void)
            count_one("KW_ED25519_URI", NULL);
 }
 
-/* KWFAULT_HIDE_MECHS hides CKM_EDDSA and CKM_RSA_PKCS_PSS: the error comes
- * at EVP_DigestSignInit, before any token call, and names the mechanism. */
+/* KWFAULT_HIDE_MECHS hides CKM_EDDSA, CKM_RSA_PKCS_PSS and CKM_RSA_X_509
+ * (without raw RSA, PSS cannot be encoded in software either): the error
+ * comes before any token call and names the mechanism. */
 static int test_missing_mechanism(void)
 {
     EVP_PKEY *ed =
@@ -175,6 +176,35 @@ err:
     return ok;
 }
 
+/* A token without CKM_RSA_PKCS_PSS but with raw RSA: PSS is encoded in
+ * software (RFC 8017 9.1.1) and signed raw; every salt length works and the
+ * default provider verifies. */
+static int test_pss_over_raw_rsa(void)
+{
+    static const int salts[] = {RSA_PSS_SALTLEN_DIGEST, RSA_PSS_SALTLEN_MAX,
+                                RSA_PSS_SALTLEN_AUTO, 0, 20, 222};
+    EVP_PKEY *k = pt_load_key(pt_uri_pin("KW_RSA2048_URI"), OSSL_STORE_INFO_PKEY);
+    EVP_PKEY *pub = pt_file_pub(tu_var("KW_RSA2048_PUB"));
+    int ok = TEST_ptr(k) && TEST_ptr(pub);
+
+    for (size_t i = 0; ok && i < sizeof(salts) / sizeof(salts[0]); i++) {
+        uint8_t sig[512];
+        size_t siglen = sizeof(sig);
+        int vsalt = salts[i] == RSA_PSS_SALTLEN_DIGEST ? 32
+                    : salts[i] < 0 ? RSA_PSS_SALTLEN_AUTO : salts[i];
+        ok = TEST_true(pt_sign(k, "SHA256", RSA_PKCS1_PSS_PADDING, salts[i],
+                               msg, sizeof(msg), sig, &siglen)) &&
+             TEST_true(pt_verify_default(pub, "SHA256", RSA_PKCS1_PSS_PADDING,
+                                         vsalt, msg, sizeof(msg), sig, siglen));
+        if (!ok)
+            fprintf(stderr, "  salt setting %d\n", salts[i]);
+    }
+    pt_errors();
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(k);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     int rc;
@@ -182,12 +212,20 @@ int main(int argc, char **argv)
     /* CKM_EDDSA and CKM_RSA_PKCS_PSS are hidden for the cases that ask;
      * the environment is read by the fault module at each call. */
     if (argc > 1 && strcmp(argv[1], "limited") == 0) {
-        setenv("KWFAULT_HIDE_MECHS", "0x1057,0x000d", 1);
+        setenv("KWFAULT_HIDE_MECHS", "0x1057,0x000d,0x0003", 1);
         argc--;
         argv++;
         if (!pt_init(KWFAULT_PATH))
             return 1;
         ADD_TEST(test_missing_mechanism);
+    } else if (argc > 1 && strcmp(argv[1], "nopss") == 0) {
+        /* No CKM_RSA_PKCS_PSS, raw RSA present (tpm2-pkcs11 on swtpm). */
+        setenv("KWFAULT_HIDE_MECHS", "0x000d", 1);
+        argc--;
+        argv++;
+        if (!pt_init(KWFAULT_PATH))
+            return 1;
+        ADD_TEST(test_pss_over_raw_rsa);
     } else if (argc > 1 && strcmp(argv[1], "pss") == 0) {
         setenv("KWFAULT_PSS_DIGEST_SALT", "1", 1);
         argc--;

@@ -3,7 +3,9 @@
 # `keyward hsm` as a user drives it: generate keys in the token, sign, export
 # the public key, verify with the openssl CLI; clear errors for bad input.
 set -eu
+set -a # export every fixture variable (TPM: D-Bus, TCTI) to the tools
 . "$KW_TEST_VARS"
+set +a
 . "$KW_SOURCE_DIR/tests/fixtures/private-token.sh"
 kw="$KW_BUILD_DIR/tools/keyward/keyward"
 export KEYWARD_PKCS11_MODULE="$KW_MODULE"
