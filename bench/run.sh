@@ -4,23 +4,27 @@
 #   bench/run.sh [BUILD_DIR] [SECONDS] [PART...]
 # PART: hsm (hsm/ against a bare PKCS#11 loop on a throwaway SoftHSM token)
 #       service (keywardd against in-process EVP, on the service test keys)
+#       assoc (EDHOC handshakes, key updates, seal+open through two keywardd
+#              against the same EDHOC code in-process; memory at
+#              $KW_ASSOCS associations, default 10000)
 #       provider (keyward through EVP against the bare loop and libp11's
 #       engine, first signature, TLS 1.3 handshakes)
 # Build with -DCMAKE_BUILD_TYPE=Release first; run on an otherwise idle
 # machine: the numbers are ratios against baselines measured in the same run.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-build}
+build=$(cd "${1:-build}" 2>/dev/null && pwd) || build=${1:-build}
 secs=${2:-2}
 shift 2 2>/dev/null || shift $#
-parts=${*:-hsm service provider}
+parts=${*:-hsm service provider assoc}
 [ -x "$build/bench/bench_hsm_sign" ] || {
     echo "build first: cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release && cmake --build $build" >&2
     exit 1
 }
 dir=$(mktemp -d /tmp/kwbench-XXXXXX)
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+pid2=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$pid2" ] && kill $pid2 2>/dev/null; rm -rf "$dir"' EXIT
 echo "## $(date -u +%Y-%m-%d) on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
 for part in $parts; do
@@ -44,6 +48,67 @@ service)
         echo
     done
     kill $pid; wait $pid 2>/dev/null || true; pid=
+    ;;
+assoc)
+    # File keys, then (with the keyward provider built) the same with each
+    # side's keys in a SoftHSM token: keywardd and the in-process handshake
+    # then load them by pkcs11: URI.
+    modes=file
+    [ -f "$build/provider/keyward.so" ] && modes="file softhsm"
+    for keys in $modes; do
+    echo
+    echo "### keys: $keys"
+    as=$dir/as-$keys
+    KW_ASSOC_KEYS=$keys KW_BUILD_DIR=$build sh "$src/tests/service/assoc-fixture.sh" "$as" >/dev/null
+    hsm=
+    inproc="--dir $as"
+    if [ $keys = softhsm ]; then
+        hsm=$as/hsm/softhsm2.conf
+        cat >"$as/bench.cnf" <<EOC
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+keyward = keyward_sect
+[default_sect]
+activate = 1
+[keyward_sect]
+module = $build/provider/keyward.so
+pkcs11-module-path = /usr/lib/softhsm/libsofthsm2.so
+activate = 1
+EOC
+        inproc="--openssl-conf $as/bench.cnf --ca $as/pki/ca-cert.pem"
+        for side in a b; do
+            inproc="$inproc --key-$side pkcs11:token=kw-$side;object=p256;type=private?pin-source=file:$as/$side/pin --chain-$side $as/$side/p256-chain.pem"
+        done
+    fi
+    for side in a b; do
+        sed -i 's/^audit = "stderr";/audit = "none";/' "$as/$side/keywardd.conf"
+    done
+    SOFTHSM2_CONF=$hsm "$build/service/keywardd" -c "$as/a/keywardd.conf" 2>"$as/a/log" &
+    pid=$!
+    while ! [ -S "$as/a/s" ]; do
+        kill -0 $pid 2>/dev/null || { cat "$as/a/log" >&2; exit 1; }
+        sleep 0.05
+    done
+    SOFTHSM2_CONF=$hsm "$build/service/keywardd" -c "$as/b/keywardd.conf" 2>"$as/b/log" &
+    pid2=$!
+    while ! [ -S "$as/b/s" ]; do
+        kill -0 $pid2 2>/dev/null || { cat "$as/b/log" >&2; exit 1; }
+        sleep 0.05
+    done
+    set -f # the URIs hold '?'
+    for method in 3 0; do
+        # shellcheck disable=SC2086
+        SOFTHSM2_CONF=$hsm "$build/bench/bench_assoc" --a "$as/a/s" --b "$as/b/s" \
+            $inproc --method $method --seconds "$secs" --pid-a $pid --pid-b $pid2 \
+            --assocs "$([ $method = 3 ] && [ $keys = file ] && echo "${KW_ASSOCS:-10000}" || echo 0)"
+        echo
+    done
+    set +f
+    kill $pid $pid2; wait $pid $pid2 2>/dev/null || true; pid=; pid2=
+    done
     ;;
 provider)
     echo

@@ -8,99 +8,7 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
-#include "client_internal.h"
-#include "keyward/v1/keyward.pb.h"
-
-#define PATH(m) "/keyward.v1.Keyward/" #m
-
-/* Encodes req, calls method, decodes into resp. Request and response
- * structs are on the heap (some are ~35 KiB), wiped when done. */
-static int call(kwc *c, const char *method, const pb_msgdesc_t *qf,
-                const void *req, const pb_msgdesc_t *rf, void *resp)
-{
-    size_t size = 0, outlen = 0;
-    uint8_t *buf, *out = NULL;
-    pb_ostream_t os;
-    pb_istream_t is;
-    int rc;
-
-    if (!pb_get_encoded_size(&size, qf, req) ||
-        (buf = malloc(size > 0 ? size : 1)) == NULL) {
-        kwc_set_error(c, "request too large for the API bounds");
-        return KWC_INVALID_ARGUMENT;
-    }
-    os = pb_ostream_from_buffer(buf, size);
-    if (!pb_encode(&os, qf, req)) {
-        free(buf);
-        kwc_set_error(c, "cannot encode request: %s", PB_GET_ERROR(&os));
-        return KWC_INVALID_ARGUMENT;
-    }
-    rc = kwc_call_raw(c, method, buf, os.bytes_written, &out, &outlen);
-    memset(buf, 0, size);
-    free(buf);
-    if (rc != KWC_OK)
-        return rc;
-    is = pb_istream_from_buffer(out, outlen);
-    if (!pb_decode(&is, rf, resp)) {
-        kwc_set_error(c, "malformed response: %s", PB_GET_ERROR(&is));
-        rc = KWC_INTERNAL;
-    }
-    memset(out, 0, outlen);
-    free(out);
-    return rc;
-}
-
-/* Allocates a zeroed request and response pair for one call. */
-#define CALL_BEGIN(Name)                                                       \
-    keyward_v1_##Name##Request *q = calloc(1, sizeof(*q));                     \
-    keyward_v1_##Name##Response *r = calloc(1, sizeof(*r));                    \
-    int rc;                                                                    \
-    if (q == NULL || r == NULL) {                                              \
-        rc = KWC_INTERNAL;                                                     \
-        kwc_set_error(c, "out of memory");                                     \
-        goto out;                                                              \
-    }
-#define CALL_DO(Name)                                                          \
-    call(c, PATH(Name), keyward_v1_##Name##Request_fields, q,                  \
-         keyward_v1_##Name##Response_fields, r)
-#define CALL_END                                                               \
-    out:                                                                       \
-    if (q != NULL)                                                             \
-        memset(q, 0, sizeof(*q));                                              \
-    if (r != NULL)                                                             \
-        memset(r, 0, sizeof(*r));                                              \
-    free(q);                                                                   \
-    free(r);                                                                   \
-    return rc;
-
-static int set_bytes(kwc *c, pb_byte_t *dst, pb_size_t *dlen, size_t cap,
-                     const uint8_t *src, size_t len, const char *what)
-{
-    if (len > cap) {
-        kwc_set_error(c, "%s of %zu bytes exceeds the API bound of %zu", what,
-                      len, cap);
-        return KWC_INVALID_ARGUMENT;
-    }
-    if (len > 0)
-        memcpy(dst, src, len);
-    *dlen = (pb_size_t)len;
-    return KWC_OK;
-}
-#define SET_BYTES(f, src, len, what)                                           \
-    set_bytes(c, (f).bytes, &(f).size, sizeof((f).bytes), (src), (len), (what))
-
-static int set_str(kwc *c, char *dst, size_t cap, const char *src,
-                   const char *what)
-{
-    if (src == NULL || strlen(src) >= cap) {
-        kwc_set_error(c, "%s must be set and shorter than %zu bytes", what,
-                      cap);
-        return KWC_INVALID_ARGUMENT;
-    }
-    strcpy(dst, src);
-    return KWC_OK;
-}
-#define SET_STR(f, src, what) set_str(c, (f), sizeof(f), (src), (what))
+#include "client_pb.h"
 
 int kwc_version(kwc *c, char *version, size_t len, unsigned *api_version)
 {
@@ -453,7 +361,7 @@ int kwc_metrics(kwc *c, struct kwc_metrics *m)
     CALL_BEGIN(GetMetrics)
     if ((rc = CALL_DO(GetMetrics)) != KWC_OK)
         goto out;
-    for (pb_size_t i = 0; i < r->methods_count && i < 24; i++) {
+    for (pb_size_t i = 0; i < r->methods_count && i < KWC_METRIC_METHODS; i++) {
         struct kwc_method_metrics *d = &m->methods[i];
         snprintf(d->method, sizeof(d->method), "%s", r->methods[i].method);
         d->calls = r->methods[i].calls;
@@ -470,5 +378,14 @@ int kwc_metrics(kwc *c, struct kwc_metrics *m)
     m->sessions_open = r->sessions_open;
     m->uptime_seconds = r->uptime_seconds;
     m->config_generation = r->config_generation;
+    m->associations_open = r->associations_open;
+    m->handshakes_open = r->handshakes_open;
+    m->handshakes_completed = r->handshakes_completed;
+    m->handshakes_failed = r->handshakes_failed;
+    m->key_updates = r->key_updates;
+    m->messages_sealed = r->messages_sealed;
+    m->messages_opened = r->messages_opened;
+    m->messages_rejected = r->messages_rejected;
+    m->secure_heap_used = r->secure_heap_used;
     CALL_END
 }

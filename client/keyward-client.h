@@ -147,7 +147,147 @@ int kwc_close_session(kwc *c, const uint8_t handle[KWC_HANDLE_LEN]);
 
 int kwc_random(kwc *c, uint8_t *buf, size_t len);
 
+/* ---- Associations: EDHOC handshakes and protected messages -------------
+ *
+ * keywardd runs EDHOC (RFC 9528) with a configured local identity; the
+ * application carries the opaque messages to the peer and back:
+ *
+ *   initiator                                  responder
+ *   kwc_assoc_start()    -> message_1  ----->  kwc_assoc_accept()
+ *   kwc_assoc_continue() <- message_2  <-----     -> message_2
+ *      -> message_3 (established)      ----->  kwc_assoc_continue()
+ *                                                  (established)
+ * Each step says what to do next (step.state) and what to send
+ * (step.message, which may be empty). A FAILED step may still carry an
+ * EDHOC error message to send; its handle is gone. */
+enum kwc_hs_state {
+    KWC_HS_IN_PROGRESS = 1,
+    KWC_HS_ESTABLISHED = 2,
+    KWC_HS_FAILED = 3,
+};
+/* Values of keyward.v1.HandshakeFailure. */
+enum kwc_hs_failure {
+    KWC_HS_MALFORMED = 1,
+    KWC_HS_AUTHENTICATION = 2,
+    KWC_HS_UNKNOWN_CREDENTIAL = 3,
+    KWC_HS_PEER_NOT_ALLOWED = 4,
+    KWC_HS_NO_COMMON_SUITE = 5,
+    KWC_HS_METHOD = 6,
+    KWC_HS_EAD = 7,
+    KWC_HS_PEER_ERROR = 8,
+    KWC_HS_LOCAL = 9,
+    KWC_HS_SUITE_OFFERED = 10,
+};
+#define KWC_CRED_X509 1 /* kwc_peer.kind */
+#define KWC_CRED_CCS  2
+
+#define KWC_MAX_EDHOC_MESSAGE 8192
+#define KWC_MAX_EAD           8
+#define KWC_MAX_EAD_VALUE     256
+#define KWC_MAX_PROTECTED     16448 /* a protected message */
+#define KWC_MAX_PLAINTEXT     16384
+
+struct kwc_ead {
+    int64_t label; /* negative: critical */
+    bool has_value;
+    uint8_t value[KWC_MAX_EAD_VALUE];
+    size_t value_len;
+};
+
+struct kwc_peer {
+    int kind;          /* KWC_CRED_X509 or KWC_CRED_CCS */
+    char subject[256]; /* certificate subject (RFC 2253) or CCS 'sub' */
+    uint8_t kid[16];   /* the kid a CCS was found by */
+    size_t kid_len;
+};
+
+struct kwc_hs_step {
+    uint8_t handle[KWC_HANDLE_LEN];
+    int state; /* enum kwc_hs_state */
+    uint8_t message[KWC_MAX_EDHOC_MESSAGE];
+    size_t message_len;
+    struct kwc_ead peer_ead[KWC_MAX_EAD];
+    size_t npeer_ead;
+    struct kwc_peer peer; /* ESTABLISHED */
+    unsigned method, suite;
+    int failure;      /* enum kwc_hs_failure, FAILED only */
+    char reason[256]; /* FAILED: for a person */
+    unsigned edhoc_error_code;
+};
+
+/* Options of kwc_assoc_start; NULL takes the identity's defaults. */
+struct kwc_assoc_opts {
+    int method;             /* 0..3, or -1 for the identity's default */
+    const unsigned *suites; /* preference order, or NULL */
+    size_t nsuites;
+    const struct kwc_ead *ead; /* EAD_1 */
+    size_t nead;
+};
+
+/* Steps are large (~12 KiB): allocate them, do not put them on a small
+ * stack. */
+int kwc_assoc_start(kwc *c, const char *identity,
+                    const struct kwc_assoc_opts *opts,
+                    struct kwc_hs_step *step);
+int kwc_assoc_accept(kwc *c, const char *identity, const uint8_t *msg1,
+                     size_t len, const struct kwc_ead *ead, size_t nead,
+                     struct kwc_hs_step *step);
+int kwc_assoc_continue(kwc *c, const uint8_t handle[KWC_HANDLE_LEN],
+                       const uint8_t *msg, size_t len,
+                       const struct kwc_ead *ead, size_t nead,
+                       struct kwc_hs_step *step);
+
+struct kwc_msg_info {
+    uint32_t epoch;                 /* key epoch of the message */
+    bool key_updated;               /* keys were updated in this call */
+    bool rehandshake_advised;       /* start a new handshake soon */
+    uint8_t handle[KWC_HANDLE_LEN]; /* open: the association */
+    struct kwc_peer peer;           /* open: who sent it */
+};
+/* out has room for *out_len bytes (KWC_MAX_PROTECTED suffices); info may
+ * be NULL. */
+int kwc_assoc_seal(kwc *c, const uint8_t handle[KWC_HANDLE_LEN],
+                   const uint8_t *pt, size_t ptlen, uint8_t *out,
+                   size_t *out_len, struct kwc_msg_info *info);
+/* handle NULL: the caller's association the message's kid names. pt has
+ * room for *pt_len bytes. */
+int kwc_assoc_open(kwc *c, const uint8_t handle[KWC_HANDLE_LEN],
+                   const uint8_t *msg, size_t len, uint8_t *pt, size_t *pt_len,
+                   struct kwc_msg_info *info);
+int kwc_assoc_update_keys(kwc *c, const uint8_t handle[KWC_HANDLE_LEN],
+                          uint32_t *epoch);
+
+struct kwc_oscore {
+    uint8_t master_secret[32], master_salt[8];
+    size_t master_secret_len, master_salt_len;
+    uint8_t sender_id[7], recipient_id[7], id_context[4];
+    size_t sender_id_len, recipient_id_len, id_context_len;
+    int aead_alg, hkdf_alg; /* COSE algorithms */
+};
+/* Ends the association: the keys go to the caller's OSCORE stack. Wipe
+ * *o when done. */
+int kwc_assoc_export_oscore(kwc *c, const uint8_t handle[KWC_HANDLE_LEN],
+                            struct kwc_oscore *o);
+
+struct kwc_assoc_info {
+    int state; /* enum kwc_hs_state (FAILED: keys wiped) */
+    char identity[64];
+    bool initiator;
+    struct kwc_peer peer;
+    unsigned method, suite;
+    uint32_t epoch, key_updates;
+    uint64_t age_seconds, epoch_age_seconds;
+    uint64_t sealed, opened, rejected, failed_decryptions, replays;
+    bool rehandshake_advised;
+    uint8_t connection_id[7];
+    size_t connection_id_len;
+};
+int kwc_assoc_info(kwc *c, const uint8_t handle[KWC_HANDLE_LEN],
+                   struct kwc_assoc_info *info);
+int kwc_assoc_close(kwc *c, const uint8_t handle[KWC_HANDLE_LEN]);
+
 #define KWC_METRIC_BUCKETS 16
+#define KWC_METRIC_METHODS 32
 struct kwc_method_metrics {
     char method[24];
     uint64_t calls, errors;
@@ -155,12 +295,16 @@ struct kwc_method_metrics {
     size_t nbuckets;
 };
 struct kwc_metrics {
-    struct kwc_method_metrics methods[24];
+    struct kwc_method_metrics methods[KWC_METRIC_METHODS];
     size_t nmethods;
     uint64_t bounds_us[KWC_METRIC_BUCKETS];
     size_t nbounds;
     unsigned sessions_open, config_generation;
     uint64_t uptime_seconds;
+    unsigned associations_open, handshakes_open;
+    uint64_t handshakes_completed, handshakes_failed, key_updates;
+    uint64_t messages_sealed, messages_opened, messages_rejected;
+    uint64_t secure_heap_used; /* bytes */
 };
 int kwc_metrics(kwc *c, struct kwc_metrics *m);
 

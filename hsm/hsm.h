@@ -165,16 +165,18 @@ size_t hsm_token_sessions_open(hsm_token *t);
 typedef struct hsm_key hsm_key;
 
 /*
- * Finds the one object that uri selects (object, id, type) of class cls
- * (CK_UNAVAILABLE_INFORMATION: the URI's type, else any key class).
+ * Finds the one persistent (token) object that uri selects (object, id,
+ * type) of class cls (CK_UNAVAILABLE_INFORMATION: the URI's type, else any
+ * key class). Session objects are not named by URIs: neither Keyward's own
+ * session copies nor keys other code in the process made.
  * HSM_RV_OBJECT_NOT_FOUND / HSM_RV_OBJECT_AMBIGUOUS otherwise.
  * For private keys on tokens that allow it, a session copy is made
  * (C_CopyObject, CKA_TOKEN=FALSE) for speed; the key never leaves the token.
  */
 CK_RV hsm_key_find(hsm_token *t, const hsm_uri *uri, CK_OBJECT_CLASS cls,
                    hsm_key **out);
-/* Calls cb with each object uri matches (borrowed; up_ref to keep). A
- * non-zero return from cb stops the walk. */
+/* Calls cb with each token object uri matches (borrowed; up_ref to keep).
+ * A non-zero return from cb stops the walk. */
 typedef int (*hsm_key_cb)(void *arg, hsm_key *k);
 CK_RV hsm_key_foreach(hsm_token *t, const hsm_uri *uri, hsm_key_cb cb,
                       void *arg);

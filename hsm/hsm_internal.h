@@ -96,10 +96,9 @@ struct hsm_token {
     pthread_cond_t pool_cv;
     atomic_int waiters;
 
-    /* Handles of our session copies (under key_mx): finds skip them, so a
-     * copy never makes a URI ambiguous. */
+    /* Our session copies, one per token object (under key_mx; object.c). */
     struct hsm_copy {
-        CK_OBJECT_HANDLE h;
+        CK_OBJECT_HANDLE obj, copy;
         unsigned epoch;
     } *copies;
     size_t ncopies, copies_cap;
@@ -120,7 +119,6 @@ struct hsm_key {
     unsigned found_gen;        /* token generation handle was found in */
     _Atomic(CK_OBJECT_HANDLE) handle; /* the object as found */
     _Atomic(CK_OBJECT_HANDLE) fast;   /* session copy, or CK_INVALID_HANDLE */
-    unsigned fast_epoch;       /* anchor epoch the copy lives in */
     CK_OBJECT_CLASS cls;
     CK_KEY_TYPE type;          /* CKK_* or CKC_* for certificates */
     size_t bits;

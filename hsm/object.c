@@ -55,52 +55,59 @@ static size_t bits_of_bignum(const uint8_t *p, size_t len)
     return len * 8 - ((size_t)__builtin_clz((unsigned)*p) - 24);
 }
 
-/* The registry of our session copies, under t->key_mx. An entry counts
- * only while the anchor it lives in is alive (same epoch): handle numbers
- * are reused after a session closes or the module is re-initialised. */
-static void copies_add(hsm_token *t, CK_OBJECT_HANDLE h, unsigned epoch)
+/*
+ * Session copies, one per token object and anchor, under t->key_mx: made on
+ * the first use of any hsm_key for the object and kept until the anchor
+ * closes (it takes them with it), so that keys loaded again and again share
+ * one copy and no copy is created and destroyed per use. An entry counts
+ * only while its anchor lives (same epoch): handle numbers are reused after
+ * a session closes or the module is re-initialised.
+ */
+static CK_OBJECT_HANDLE copy_lookup(hsm_token *t, CK_OBJECT_HANDLE obj)
 {
+    for (size_t i = 0; i < t->ncopies; i++)
+        if (t->copies[i].obj == obj && t->copies[i].epoch == t->anchor_epoch)
+            return t->copies[i].copy;
+    return CK_INVALID_HANDLE;
+}
+
+static void copy_remember(hsm_token *t, CK_OBJECT_HANDLE obj,
+                          CK_OBJECT_HANDLE copy, unsigned epoch)
+{
+    /* Entries of dead anchors go first. */
+    for (size_t i = 0; i < t->ncopies;) {
+        if (t->copies[i].epoch != t->anchor_epoch)
+            t->copies[i] = t->copies[--t->ncopies];
+        else
+            i++;
+    }
     if (t->ncopies == t->copies_cap) {
         size_t cap = t->copies_cap ? t->copies_cap * 2 : 16;
         struct hsm_copy *n = realloc(t->copies, cap * sizeof(*n));
         if (n == NULL)
-            return; /* the copy still works; a find may see it */
+            return; /* the copy still works; it will not be shared */
         t->copies = n;
         t->copies_cap = cap;
     }
-    t->copies[t->ncopies].h = h;
+    t->copies[t->ncopies].obj = obj;
+    t->copies[t->ncopies].copy = copy;
     t->copies[t->ncopies].epoch = epoch;
     t->ncopies++;
 }
 
-static void copies_remove(hsm_token *t, CK_OBJECT_HANDLE h, unsigned epoch)
+/* Forgets (and returns) the copy of obj; the caller destroys it. */
+static CK_OBJECT_HANDLE copy_forget(hsm_token *t, CK_OBJECT_HANDLE obj,
+                                    unsigned *epoch)
 {
     for (size_t i = 0; i < t->ncopies; i++) {
-        if (t->copies[i].h == h && t->copies[i].epoch == epoch) {
+        if (t->copies[i].obj == obj && t->copies[i].epoch == t->anchor_epoch) {
+            CK_OBJECT_HANDLE c = t->copies[i].copy;
+            *epoch = t->copies[i].epoch;
             t->copies[i] = t->copies[--t->ncopies];
-            return;
+            return c;
         }
     }
-}
-
-/* Drops our own session copies from a find result. */
-static void copies_filter(hsm_token *t, CK_OBJECT_HANDLE *hs, size_t *count,
-                          bool key_mx_held)
-{
-    if (!key_mx_held)
-        pthread_mutex_lock(&t->key_mx);
-    for (size_t i = 0; i < *count;) {
-        bool copy = false;
-        for (size_t j = 0; j < t->ncopies && !copy; j++)
-            copy = t->copies[j].h == hs[i] &&
-                   t->copies[j].epoch == t->anchor_epoch;
-        if (copy)
-            hs[i] = hs[--*count];
-        else
-            i++;
-    }
-    if (!key_mx_held)
-        pthread_mutex_unlock(&t->key_mx);
+    return CK_INVALID_HANDLE;
 }
 
 /* Reads the attributes that describe an object, in two calls. */
@@ -308,6 +315,7 @@ static CK_RV find_run(hsm_token *t, const hsm_uri *uri, CK_OBJECT_CLASS cls,
     size_t n = 0, nuri, count = 0;
     CK_ATTRIBUTE *ua = hsm_uri_object_attrs(uri, &nuri);
     CK_OBJECT_HANDLE *hs = NULL;
+    CK_BBOOL yes = CK_TRUE;
     hsm_session *s;
     CK_RV rv;
 
@@ -318,13 +326,14 @@ static CK_RV find_run(hsm_token *t, const hsm_uri *uri, CK_OBJECT_CLASS cls,
     }
     if (cls != CK_UNAVAILABLE_INFORMATION)
         tmpl[n++] = (CK_ATTRIBUTE)HSM_ATTR(CKA_CLASS, &cls);
+    /* A URI names a persistent object: session objects (our copies, keys
+     * other code in this process made) never make it match twice. */
+    tmpl[n++] = (CK_ATTRIBUTE)HSM_ATTR(CKA_TOKEN, &yes);
 
     for (int attempt = 0;; attempt++) {
         if ((rv = hsm_session_get(t, &s)) != CKR_OK)
             return rv;
         rv = find_handles(s, tmpl, n, &hs, &count);
-        if (rv == CKR_OK)
-            copies_filter(t, hs, &count, false);
         if (rv == CKR_OK || attempt > 0)
             break;
         if (!hsm_recover(t, s, NULL, rv))
@@ -438,7 +447,7 @@ CK_RV hsm_key_foreach(hsm_token *t, const hsm_uri *uri, hsm_key_cb cb,
 
 /* Finds the one object matching tmpl on a pooled session. */
 static CK_RV find_one(hsm_token *t, CK_ATTRIBUTE *tmpl, size_t n,
-                      CK_OBJECT_HANDLE *h, size_t *count, bool key_mx_held)
+                      CK_OBJECT_HANDLE *h, size_t *count)
 {
     CK_OBJECT_HANDLE *hs = NULL;
     hsm_session *s;
@@ -448,8 +457,6 @@ static CK_RV find_one(hsm_token *t, CK_ATTRIBUTE *tmpl, size_t n,
         return rv;
     rv = find_handles(s, tmpl, n, &hs, count);
     hsm_session_put(s);
-    if (rv == CKR_OK)
-        copies_filter(t, hs, count, key_mx_held);
     if (rv == CKR_OK && *count >= 1)
         *h = hs[0];
     free(hs);
@@ -458,14 +465,16 @@ static CK_RV find_one(hsm_token *t, CK_ATTRIBUTE *tmpl, size_t n,
 
 CK_RV hsm_key_find_peer(hsm_key *k, CK_OBJECT_CLASS cls, hsm_key **out)
 {
-    CK_ATTRIBUTE tmpl[3];
+    CK_ATTRIBUTE tmpl[4];
     CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+    CK_BBOOL tok = k->token_object ? CK_TRUE : CK_FALSE;
     size_t n = 0, count = 0;
     hsm_session *s;
     CK_RV rv;
 
     *out = NULL;
     tmpl[n++] = (CK_ATTRIBUTE)HSM_ATTR(CKA_CLASS, &cls);
+    tmpl[n++] = (CK_ATTRIBUTE)HSM_ATTR(CKA_TOKEN, &tok);
     if (k->id_len > 0)
         tmpl[n++] = (CK_ATTRIBUTE){CKA_ID, k->id, k->id_len};
     else if (k->label[0] != '\0')
@@ -474,7 +483,7 @@ CK_RV hsm_key_find_peer(hsm_key *k, CK_OBJECT_CLASS cls, hsm_key **out)
         return HSM_RV_OBJECT_NOT_FOUND;
     if (cls != CKO_CERTIFICATE)
         tmpl[n++] = (CK_ATTRIBUTE)HSM_ATTR(CKA_KEY_TYPE, &k->type);
-    if ((rv = find_one(k->token, tmpl, n, &h, &count, false)) != CKR_OK)
+    if ((rv = find_one(k->token, tmpl, n, &h, &count)) != CKR_OK)
         return rv;
     if (count != 1) {
         hsm_set_detail("%zu %ss share the id of '%s'", count, class_name(cls),
@@ -515,13 +524,7 @@ void hsm_key_free(hsm_key *k)
     if (k == NULL || atomic_fetch_sub(&k->refs, 1) != 1)
         return;
     t = k->token;
-    if (k->fast != CK_INVALID_HANDLE) {
-        if (hsm_module_usable(t->mod))
-            hsm_run_anchor(t, destroy_copy_fn, k->fast, &k->fast_epoch);
-        pthread_mutex_lock(&t->key_mx);
-        copies_remove(t, k->fast, k->fast_epoch);
-        pthread_mutex_unlock(&t->key_mx);
-    }
+    /* Its session copy stays for other keys of the same object. */
     free(k->label);
     free(k->id);
     free(k);
@@ -583,17 +586,19 @@ static CK_RV key_refresh(hsm_key *k, CK_OBJECT_HANDLE *h)
     if (atomic_load(&k->gen) == tg)
         goto out;
     if (k->found_gen != tg) {
-        CK_ATTRIBUTE tmpl[4];
+        CK_ATTRIBUTE tmpl[5];
         CK_OBJECT_HANDLE nh = CK_INVALID_HANDLE;
+        CK_BBOOL tok = k->token_object ? CK_TRUE : CK_FALSE;
         size_t n = 0, count = 0;
         tmpl[n++] = (CK_ATTRIBUTE)HSM_ATTR(CKA_CLASS, &k->cls);
+        tmpl[n++] = (CK_ATTRIBUTE)HSM_ATTR(CKA_TOKEN, &tok);
         if (k->id_len > 0)
             tmpl[n++] = (CK_ATTRIBUTE){CKA_ID, k->id, k->id_len};
         if (k->label[0] != '\0')
             tmpl[n++] = (CK_ATTRIBUTE){CKA_LABEL, k->label, strlen(k->label)};
         if (k->cls != CKO_CERTIFICATE)
             tmpl[n++] = (CK_ATTRIBUTE)HSM_ATTR(CKA_KEY_TYPE, &k->type);
-        if ((rv = find_one(t, tmpl, n, &nh, &count, true)) != CKR_OK)
+        if ((rv = find_one(t, tmpl, n, &nh, &count)) != CKR_OK)
             goto out;
         if (count != 1) {
             hsm_set_detail("key '%s' is %s in token '%s'", k->label,
@@ -604,23 +609,20 @@ static CK_RV key_refresh(hsm_key *k, CK_OBJECT_HANDLE *h)
         k->handle = nh;
         k->found_gen = tg;
     }
-    if (k->fast != CK_INVALID_HANDLE) {
-        /* Destroy the old copy if the anchor that holds it is alive; else
-         * it died with its anchor (and the handle may name another object
-         * now, so it must not be touched). */
-        hsm_run_anchor(t, destroy_copy_fn, k->fast, &k->fast_epoch);
-        copies_remove(t, k->fast, k->fast_epoch);
-    }
+    /* The shared session copy of the object, made on first use. No copies
+     * on serial modules (tpm2-pkcs11): nothing to gain there. */
     k->fast = CK_INVALID_HANDLE;
-    /* No copies on serial modules (tpm2-pkcs11): nothing to gain there. */
     if ((k->cls == CKO_PRIVATE_KEY || k->cls == CKO_SECRET_KEY) &&
         k->token_object && k->copyable && !t->mod->serial) {
-        struct copy_args a = {CK_INVALID_HANDLE};
-        if (hsm_run_anchor(t, copy_fn, k->handle, &a) == CKR_OK) {
-            k->fast = a.copy;
-            k->fast_epoch = a.epoch;
-            copies_add(t, a.copy, a.epoch);
+        CK_OBJECT_HANDLE c = copy_lookup(t, k->handle);
+        if (c == CK_INVALID_HANDLE) {
+            struct copy_args a = {CK_INVALID_HANDLE, 0};
+            if (hsm_run_anchor(t, copy_fn, k->handle, &a) == CKR_OK) {
+                copy_remember(t, k->handle, a.copy, a.epoch);
+                c = a.copy;
+            }
         }
+        k->fast = c;
     }
     atomic_store_explicit(&k->gen, tg, memory_order_release);
 out:
@@ -861,11 +863,13 @@ CK_RV hsm_key_destroy(hsm_key *k)
     if ((rv = hsm_key_handle(k, &h)) != CKR_OK)
         return rv;
     pthread_mutex_lock(&t->key_mx);
-    if (k->fast != CK_INVALID_HANDLE) {
-        hsm_run_anchor(t, destroy_copy_fn, k->fast, &k->fast_epoch);
-        copies_remove(t, k->fast, k->fast_epoch);
-        k->fast = CK_INVALID_HANDLE;
+    if (k->token_object) {
+        unsigned epoch = 0;
+        CK_OBJECT_HANDLE c = copy_forget(t, k->handle, &epoch);
+        if (c != CK_INVALID_HANDLE)
+            hsm_run_anchor(t, destroy_copy_fn, c, &epoch);
     }
+    k->fast = CK_INVALID_HANDLE;
     pthread_mutex_unlock(&t->key_mx);
     if (k->token_object) {
         hsm_session *s;

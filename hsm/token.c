@@ -193,7 +193,7 @@ static void token_destroy(hsm_token *t)
     if (t->anchor_open && hsm_module_usable(t->mod))
         t->mod->fl->C_CloseSession(t->anchor);
     if (t->pin != NULL)
-        OPENSSL_clear_free(t->pin, t->pin_len);
+        OPENSSL_secure_clear_free(t->pin, t->pin_len + 1);
     free(t->copies);
     free(t->mechs);
     free(t->mech_types);
@@ -407,7 +407,7 @@ CK_RV hsm_token_relogin(hsm_token *t)
         rv == CKR_PIN_EXPIRED) {
         /* The PIN changed under us: forget it rather than lock the token. */
         atomic_store(&t->has_pin, false);
-        OPENSSL_clear_free(t->pin, t->pin_len);
+        OPENSSL_secure_clear_free(t->pin, t->pin_len + 1);
         t->pin = NULL;
         t->pin_len = 0;
         hsm_set_detail("token '%s' no longer accepts the PIN", t->info.label);

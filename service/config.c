@@ -33,9 +33,8 @@ int cfg_error(char *err, size_t errlen, const config_setting_t *at,
     return -1;
 }
 
-/* A string member, copied; NULL (and no error) when absent and optional. */
-static int get_str(const config_setting_t *s, const char *name, bool required,
-                   char **out, char *err, size_t errlen)
+int cfg_get_str(const config_setting_t *s, const char *name, bool required,
+                char **out, char *err, size_t errlen)
 {
     const config_setting_t *m = config_setting_get_member(s, name);
     *out = NULL;
@@ -50,9 +49,9 @@ static int get_str(const config_setting_t *s, const char *name, bool required,
     return *out != NULL ? 0 : cfg_error(err, errlen, m, "out of memory");
 }
 
-static int get_uint(const config_setting_t *s, const char *name,
-                    unsigned long long min, unsigned long long max,
-                    unsigned long long *out, char *err, size_t errlen)
+int cfg_get_uint(const config_setting_t *s, const char *name,
+                 unsigned long long min, unsigned long long max,
+                 unsigned long long *out, char *err, size_t errlen)
 {
     const config_setting_t *m = config_setting_get_member(s, name);
     long long v;
@@ -174,10 +173,12 @@ static int parse_tokens(const config_t *cf, struct svc_config *cfg,
         const config_setting_t *t = config_setting_get_elem(l, (unsigned)i);
         struct svc_token *tok = &cfg->tokens[i];
         cfg->ntokens++;
-        if (get_str(t, "name", true, &tok->name, err, errlen) < 0 ||
-            get_str(t, "uri", true, &tok->uri, err, errlen) < 0 ||
-            get_str(t, "provider", false, &tok->provider, err, errlen) < 0 ||
-            get_str(t, "pin_file", false, &(*pin_files)[i], err, errlen) < 0)
+        if (cfg_get_str(t, "name", true, &tok->name, err, errlen) < 0 ||
+            cfg_get_str(t, "uri", true, &tok->uri, err, errlen) < 0 ||
+            cfg_get_str(t, "provider", false, &tok->provider, err, errlen) <
+                0 ||
+            cfg_get_str(t, "pin_file", false, &(*pin_files)[i], err, errlen) <
+                0)
             return -1;
         for (size_t j = 0; j + 1 < cfg->ntokens; j++)
             if (strcmp(cfg->tokens[j].name, tok->name) == 0)
@@ -207,11 +208,13 @@ static int parse_keys(const config_t *cf, struct svc_config *cfg,
         const config_setting_t *k = config_setting_get_elem(l, (unsigned)i);
         struct svc_key *key = &cfg->keys[i];
         cfg->nkeys++;
-        if (get_str(k, "name", true, &key->name, err, errlen) < 0 ||
-            get_str(k, "uri", true, &key->uri, err, errlen) < 0 ||
-            get_str(k, "token", false, &key->token, err, errlen) < 0 ||
-            get_str(k, "pin_file", false, &(*pin_files)[i], err, errlen) < 0 ||
-            get_str(k, "certificate", false, &(*cert_uris)[i], err, errlen) < 0)
+        if (cfg_get_str(k, "name", true, &key->name, err, errlen) < 0 ||
+            cfg_get_str(k, "uri", true, &key->uri, err, errlen) < 0 ||
+            cfg_get_str(k, "token", false, &key->token, err, errlen) < 0 ||
+            cfg_get_str(k, "pin_file", false, &(*pin_files)[i], err, errlen) <
+                0 ||
+            cfg_get_str(k, "certificate", false, &(*cert_uris)[i], err,
+                        errlen) < 0)
             return -1;
         if (strlen(key->name) == 0 || strlen(key->name) > 63)
             return cfg_error(err, errlen, k, "key name must be 1..63 bytes");
@@ -255,19 +258,28 @@ static int parse_policy(const config_t *cf, struct svc_config *cfg, char *err,
         const config_setting_t *keys = config_setting_get_member(r, "keys");
         const config_setting_t *ops =
             config_setting_get_member(r, "operations");
+        const config_setting_t *idents =
+            config_setting_get_member(r, "identities");
         struct svc_rule *rule = &cfg->rules[i];
         cfg->nrules++;
         if (parse_idset(r, &rule->who, err, errlen) < 0)
             return -1;
-        if (keys == NULL || !config_setting_is_aggregate(keys) || ops == NULL ||
-            !config_setting_is_aggregate(ops))
+        if ((keys == NULL && idents == NULL) ||
+            (keys != NULL && !config_setting_is_aggregate(keys)) ||
+            (idents != NULL && !config_setting_is_aggregate(idents)) ||
+            ops == NULL || !config_setting_is_aggregate(ops))
             return cfg_error(err, errlen, r,
-                             "a rule needs 'keys' and 'operations' lists");
-        rule->keys = calloc((size_t)config_setting_length(keys) + 1,
-                            sizeof(*rule->keys));
-        if (rule->keys == NULL)
+                             "a rule needs 'keys' or 'identities', and "
+                             "'operations' lists");
+        rule->keys =
+            calloc((size_t)(keys != NULL ? config_setting_length(keys) : 0) + 1,
+                   sizeof(*rule->keys));
+        rule->idents = calloc(
+            (size_t)(idents != NULL ? config_setting_length(idents) : 0) + 1,
+            sizeof(*rule->idents));
+        if (rule->keys == NULL || rule->idents == NULL)
             return cfg_error(err, errlen, r, "out of memory");
-        for (int j = 0; j < config_setting_length(keys); j++) {
+        for (int j = 0; keys != NULL && j < config_setting_length(keys); j++) {
             const char *name = config_setting_get_string_elem(keys, j);
             const struct svc_key *key =
                 name != NULL ? svc_config_key(cfg, name) : NULL;
@@ -276,13 +288,24 @@ static int parse_policy(const config_t *cf, struct svc_config *cfg, char *err,
                                  name != NULL ? name : "(not a string)");
             rule->keys[rule->nkeys++] = (size_t)(key - cfg->keys);
         }
+        for (int j = 0; idents != NULL && j < config_setting_length(idents);
+             j++) {
+            const char *name = config_setting_get_string_elem(idents, j);
+            const struct svc_identity *id =
+                name != NULL ? svc_config_identity(cfg, name) : NULL;
+            if (id == NULL)
+                return cfg_error(err, errlen, idents, "unknown identity '%s'",
+                                 name != NULL ? name : "(not a string)");
+            rule->idents[rule->nidents++] = (size_t)(id - cfg->identities);
+        }
         for (int j = 0; j < config_setting_length(ops); j++) {
             const char *name = config_setting_get_string_elem(ops, j);
             unsigned op = name != NULL ? svc_op_from_name(name) : 0;
             if (op == 0)
                 return cfg_error(err, errlen, ops,
                                  "unknown operation '%s' (sign, verify, "
-                                 "decapsulate, ecdh, export, public, all)",
+                                 "decapsulate, ecdh, export, public, "
+                                 "initiate, respond, all)",
                                  name != NULL ? name : "(not a string)");
             rule->ops |= op;
         }
@@ -315,9 +338,10 @@ static int parse_globals(const config_t *cf, struct svc_config *cfg, char *err,
     if (sock == NULL || !config_setting_is_group(sock))
         return cfg_error(err, errlen, root,
                          "missing 'socket = { path = ...; };'");
-    if (get_str(sock, "path", true, &cfg->socket_path, err, errlen) < 0 ||
-        get_str(sock, "group", false, &cfg->socket_group, err, errlen) < 0 ||
-        get_str(sock, "mode", false, &mode, err, errlen) < 0)
+    if (cfg_get_str(sock, "path", true, &cfg->socket_path, err, errlen) < 0 ||
+        cfg_get_str(sock, "group", false, &cfg->socket_group, err, errlen) <
+            0 ||
+        cfg_get_str(sock, "mode", false, &mode, err, errlen) < 0)
         return -1;
     if (strlen(cfg->socket_path) >= 108)
         return cfg_error(err, errlen, sock,
@@ -333,15 +357,15 @@ static int parse_globals(const config_t *cf, struct svc_config *cfg, char *err,
         cfg->socket_mode = (unsigned)m;
     }
     v = cfg->workers;
-    if (get_uint(root, "workers", 1, 256, &v, err, errlen) < 0)
+    if (cfg_get_uint(root, "workers", 1, 256, &v, err, errlen) < 0)
         return -1;
     cfg->workers = (unsigned)v;
     v = cfg->drain_timeout_s;
-    if (get_uint(root, "drain_timeout", 0, 3600, &v, err, errlen) < 0)
+    if (cfg_get_uint(root, "drain_timeout", 0, 3600, &v, err, errlen) < 0)
         return -1;
     cfg->drain_timeout_s = (unsigned)v;
 
-    if (get_str(root, "audit", false, &audit, err, errlen) < 0)
+    if (cfg_get_str(root, "audit", false, &audit, err, errlen) < 0)
         return -1;
     cfg->audit = SVC_AUDIT_STDERR;
     if (audit != NULL) {
@@ -377,8 +401,8 @@ static int parse_globals(const config_t *cf, struct svc_config *cfg, char *err,
             lim->max_seals,    lim->max_open_failures,
             lim->max_message};
         for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-            if (get_uint(sess, f[i].name, f[i].min, f[i].max, &vals[i], err,
-                         errlen) < 0)
+            if (cfg_get_uint(sess, f[i].name, f[i].min, f[i].max, &vals[i], err,
+                             errlen) < 0)
                 return -1;
         lim->max_sessions = (unsigned)vals[0];
         lim->max_sessions_per_uid = (unsigned)vals[1];
@@ -388,6 +412,52 @@ static int parse_globals(const config_t *cf, struct svc_config *cfg, char *err,
         lim->max_open_failures = vals[5];
         lim->max_message = (size_t)vals[6];
     }
+    return 0;
+}
+
+static int parse_associations(const config_t *cf, struct svc_config *cfg,
+                              char *err, size_t errlen)
+{
+    const config_setting_t *a = config_lookup(cf, "associations");
+    struct svc_assoc_limits *l = &cfg->assoc_limits;
+    struct {
+        const char *name;
+        unsigned long long min, max, val;
+    } f[] = {
+        /* the secure heap holds 16384 associations' keys */
+        {"max", 1, 16384, 16384},
+        {"max_per_uid", 1, 16384, 16384},
+        {"max_handshakes", 1, 16384, 1024},
+        {"handshake_timeout", 1, 3600, 60},
+        {"idle_timeout", 1, 30 * 86400, 86400},
+        {"rekey_interval", 1, 7 * 86400, 3600},
+        {"rehandshake_interval", 1, 30 * 86400, 86400},
+        {"max_age", 1, 60 * 86400, 2 * 86400},
+        {"max_seals", 0, 1ull << 23, 0},
+        {"max_open_failures", 0, 1ull << 20, 0},
+    };
+
+    for (size_t i = 0; a != NULL && i < sizeof(f) / sizeof(f[0]); i++)
+        if (cfg_get_uint(a, f[i].name, f[i].min, f[i].max, &f[i].val, err,
+                         errlen) < 0)
+            return -1;
+    if (a != NULL && !config_setting_is_group(a))
+        return cfg_error(err, errlen, a,
+                         "'associations' must be a group { ... }");
+    l->max = (unsigned)f[0].val;
+    l->max_per_uid = (unsigned)f[1].val;
+    l->max_handshakes = (unsigned)f[2].val;
+    l->handshake_timeout_s = (unsigned)f[3].val;
+    l->idle_timeout_s = (unsigned)f[4].val;
+    l->rekey_interval_s = (unsigned)f[5].val;
+    l->rehandshake_interval_s = (unsigned)f[6].val;
+    l->max_age_s = (unsigned)f[7].val;
+    l->max_seals = f[8].val;
+    l->max_open_failures = f[9].val;
+    if (l->max_age_s < l->rehandshake_interval_s)
+        return cfg_error(err, errlen, a,
+                         "associations: max_age must be at least "
+                         "rehandshake_interval");
     return 0;
 }
 
@@ -425,6 +495,7 @@ struct svc_config *svc_config_load(const char *path, OSSL_LIB_CTX *running,
         goto out;
     }
     if (parse_globals(&cf, cfg, err, errlen) < 0 ||
+        parse_associations(&cf, cfg, err, errlen) < 0 ||
         parse_tokens(&cf, cfg, &tok_pins, err, errlen) < 0)
         goto out;
     if (parse_keys(&cf, cfg, tok_pins, &key_pins, &cert_uris, err, errlen) < 0)
@@ -438,7 +509,8 @@ struct svc_config *svc_config_load(const char *path, OSSL_LIB_CTX *running,
     }
     /* Sorted by name for lookups; the policy refers to keys by index. */
     qsort(cfg->keys, cfg->nkeys, sizeof(*cfg->keys), cmp_key);
-    if (parse_policy(&cf, cfg, err, errlen) < 0)
+    if (cfg_identities_load(&cf, cfg, err, errlen) < 0 ||
+        parse_policy(&cf, cfg, err, errlen) < 0)
         goto out;
     cfg->generation = atomic_fetch_add(&cfg_generation, 1) + 1;
     ok = 0;
@@ -479,9 +551,13 @@ void svc_config_free(struct svc_config *cfg)
     for (size_t i = 0; i < cfg->nkeys; i++)
         cfg_key_cleanup(&cfg->keys[i]);
     free(cfg->keys);
+    for (size_t i = 0; i < cfg->nidentities; i++)
+        cfg_identity_cleanup(&cfg->identities[i]);
+    free(cfg->identities);
     for (size_t i = 0; i < cfg->nrules; i++) {
         free_idset(&cfg->rules[i].who);
         free(cfg->rules[i].keys);
+        free(cfg->rules[i].idents);
     }
     free(cfg->rules);
     free_idset(&cfg->metrics_acl);

@@ -22,6 +22,17 @@ int cfg_providers_load(const config_t *cf, struct svc_config *cfg,
 int cfg_keys_load(struct svc_config *cfg, char *const *pin_files,
                   char *const *cert_uris, char *err, size_t errlen);
 void cfg_key_cleanup(struct svc_key *key);
+/* Parses 'identities' (after the keys are loaded and sorted); sorts them. */
+int cfg_identities_load(const config_t *cf, struct svc_config *cfg, char *err,
+                        size_t errlen);
+void cfg_identity_cleanup(struct svc_identity *id);
+/* A string member, strdup'd; NULL (and no error) when absent and optional. */
+int cfg_get_str(const config_setting_t *s, const char *name, bool required,
+                char **out, char *err, size_t errlen);
+/* An integer member in min..max; *out unchanged when absent. */
+int cfg_get_uint(const config_setting_t *s, const char *name,
+                 unsigned long long min, unsigned long long max,
+                 unsigned long long *out, char *err, size_t errlen);
 /* Fills each token's capabilities from what its provider offers. */
 int cfg_tokens_probe(struct svc_config *cfg);
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include <openssl/crypto.h>
+#include <stdbool.h>
+
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <pb_decode.h>
@@ -42,6 +44,16 @@ const struct svc_method svc_methods[] = {
     M(CloseSession, svc_op_close_session),
     M(GetRandom, svc_op_get_random),
     M(GetMetrics, svc_op_get_metrics),
+    /* Appended: the fuzz corpus picks methods by index. */
+    M(StartAssociation, svc_op_start_association),
+    M(AcceptAssociation, svc_op_accept_association),
+    M(ContinueAssociation, svc_op_continue_association),
+    M(SealMessage, svc_op_seal_message),
+    M(OpenMessage, svc_op_open_message),
+    M(UpdateKeys, svc_op_update_keys),
+    M(ExportOscore, svc_op_export_oscore),
+    M(GetAssociation, svc_op_get_association),
+    M(CloseAssociation, svc_op_close_association),
 };
 const size_t svc_nmethods = sizeof(svc_methods) / sizeof(svc_methods[0]);
 
@@ -56,10 +68,16 @@ int svc_fail(struct svc_call *c, int status, const char *fmt, ...)
 
 int svc_fail_ossl(struct svc_call *c, int status, const char *what)
 {
-    unsigned long e = ERR_peek_last_error();
+    const char *data = NULL;
+    int flags = 0;
+    unsigned long e = ERR_peek_last_error_data(&data, &flags);
     const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-    int rc = svc_fail(c, status, "%s: %s", what,
-                      reason != NULL ? reason : "no detail from OpenSSL");
+    /* The provider's own words ("... the token is not present") say what
+     * to do; providers keep PINs out of them (docs/SECURITY.md). */
+    bool detail = data != NULL && *data != '\0' && (flags & ERR_TXT_STRING);
+    int rc = svc_fail(c, status, "%s: %s%s%s", what,
+                      reason != NULL ? reason : "no detail from OpenSSL",
+                      detail ? ": " : "", detail ? data : "");
     ERR_clear_error();
     return rc;
 }

@@ -15,9 +15,10 @@
 
 #include "svc.h"
 
-/* Room for the session keys of sessions.max (8192) sessions, 128 bytes
- * each, with OpenSSL's own secure allocations beside them. */
-#define SECURE_HEAP_SIZE (2u << 20)
+/* Room for the keys of sessions.max (8192) sessions, 128 bytes each, and of
+ * associations.max (16384) associations, 256 bytes each (5 MiB), with
+ * OpenSSL's own secure allocations (ephemeral EDHOC keys) beside them. */
+#define SECURE_HEAP_SIZE (8u << 20)
 
 static void usage(FILE *f)
 {
@@ -91,9 +92,17 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     /* Session keys live on the secure heap (mlock'd, no core dumps). */
-    if (CRYPTO_secure_malloc_init(SECURE_HEAP_SIZE, 16) != 1)
-        svc_log("no secure heap (mlock limit?): session keys use the "
-                "ordinary heap");
+    switch (CRYPTO_secure_malloc_init(SECURE_HEAP_SIZE, 16)) {
+    case 1:
+        break;
+    case 2:
+        svc_log("secure heap not locked in memory (mlock limit under %u "
+                "MiB?): keys may be swapped; raise LimitMEMLOCK",
+                SECURE_HEAP_SIZE >> 20);
+        break;
+    default:
+        svc_log("no secure heap: session keys use the ordinary heap");
+    }
     cfg = svc_config_load(path, NULL, err, sizeof(err));
     if (cfg == NULL) {
         svc_log("%s", err);
@@ -129,6 +138,7 @@ int main(int argc, char **argv)
             break;
         } else if (sig < 0 && errno == EAGAIN) {
             svc_sessions_sweep(st.sessions);
+            svc_assocs_sweep(st.assocs);
         }
     }
     svc_log("stopping: draining calls in flight");

@@ -159,13 +159,16 @@ int svc_op_get_random(struct svc_call *c, const void *req, void *resp)
 int svc_op_get_metrics(struct svc_call *c, const void *req, void *resp)
 {
     keyward_v1_GetMetricsResponse *r = resp;
+    struct svc_assoc_counts ac;
     (void)req;
     if (!svc_policy_idset_match(&c->cfg->metrics_acl, c->who))
         return svc_fail(c, SVC_PERMISSION_DENIED,
                         "uid %u is not in the 'metrics' list of the "
                         "configuration",
                         (unsigned)c->who->uid);
-    for (size_t i = 0; i < svc_nmethods && i < 24; i++) {
+    for (size_t i = 0;
+         i < svc_nmethods && i < sizeof(r->methods) / sizeof(r->methods[0]);
+         i++) {
         keyward_v1_MethodMetrics *m = &r->methods[r->methods_count++];
         const struct svc_metric *s = &c->st->metrics[i];
         COPY_STR(m->method, svc_methods[i].name);
@@ -179,6 +182,18 @@ int svc_op_get_metrics(struct svc_call *c, const void *req, void *resp)
         r->bucket_bounds_us[r->bucket_bounds_us_count++] =
             svc_metric_bounds_us[b];
     r->sessions_open = svc_sessions_count(c->st->sessions);
+    svc_assocs_counts(c->st->assocs, &ac);
+    r->associations_open = ac.established;
+    r->handshakes_open = ac.handshakes;
+    r->handshakes_completed = ac.completed;
+    r->handshakes_failed = ac.failed;
+    r->key_updates = ac.key_updates;
+    r->messages_sealed = ac.sealed;
+    r->messages_opened = ac.opened;
+    r->messages_rejected = ac.rejected;
+    /* OpenSSL 3.0 crashes in CRYPTO_secure_used() without a secure heap */
+    r->secure_heap_used =
+        CRYPTO_secure_malloc_initialized() ? CRYPTO_secure_used() : 0;
     r->uptime_seconds = svc_now_us() / 1000000u - c->st->started;
     r->config_generation = c->cfg->generation;
     return SVC_OK;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* policy.c: which caller may do what with which key (default deny). */
+#include <fnmatch.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "svc.h"
@@ -14,6 +16,8 @@ static const struct {
     {"ecdh", SVC_OP_ECDH},
     {"export", SVC_OP_EXPORT},
     {"public", SVC_OP_PUBLIC},
+    {"initiate", SVC_OP_INITIATE},
+    {"respond", SVC_OP_RESPOND},
     {"all", SVC_OP_ALL},
 };
 
@@ -74,4 +78,43 @@ unsigned svc_policy_ops(const struct svc_config *cfg,
     }
     /* Operations the key cannot do are never granted. */
     return ops & key_capable_ops(key);
+}
+
+unsigned svc_policy_identity_ops(const struct svc_config *cfg,
+                                 const struct svc_caller *who,
+                                 const struct svc_identity *id)
+{
+    size_t idx = (size_t)(id - cfg->identities);
+    unsigned ops = 0;
+    for (size_t r = 0; r < cfg->nrules; r++) {
+        const struct svc_rule *rule = &cfg->rules[r];
+        bool names_id = false;
+        for (size_t k = 0; k < rule->nidents && !names_id; k++)
+            names_id = rule->idents[k] == idx;
+        if (names_id && svc_policy_idset_match(&rule->who, who))
+            ops |= rule->ops;
+    }
+    return ops & (SVC_OP_INITIATE | SVC_OP_RESPOND | SVC_OP_EXPORT);
+}
+
+bool svc_policy_peer_allowed(const struct svc_identity *id, const char *subject,
+                             const uint8_t *kid, size_t kid_len)
+{
+    char hex[2 * 16 + 1] = "";
+
+    for (size_t i = 0; i < kid_len && i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", kid[i]);
+    for (size_t i = 0; i < id->npeers; i++) {
+        const char *p = id->peers[i];
+        if (strncmp(p, "kid:", 4) == 0) {
+            if (kid_len > 0 && kid_len <= 16 && fnmatch(p + 4, hex, 0) == 0)
+                return true;
+            continue;
+        }
+        if (strncmp(p, "subject:", 8) == 0)
+            p += 8;
+        if (subject != NULL && fnmatch(p, subject, 0) == 0)
+            return true;
+    }
+    return false; /* default deny */
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* state.c: the running service: configuration in force, sessions, metrics. */
+/* state.c: the running service: configuration in force, sessions,
+ * associations, metrics. */
 #include <stdlib.h>
 #include <time.h>
 
@@ -23,14 +24,19 @@ int svc_state_init(struct svc_state *st, struct svc_config *cfg)
                                        st->crypto_ctx, "default")) == NULL)
         return -1;
     st->sessions = svc_sessions_new(st->crypto_ctx);
+    st->assocs = svc_assocs_new(st->libctx);
     st->metrics = calloc(svc_nmethods, sizeof(*st->metrics));
-    return st->sessions != NULL && st->metrics != NULL ? 0 : -1;
+    return st->sessions != NULL && st->assocs != NULL && st->metrics != NULL
+               ? 0
+               : -1;
 }
 
 void svc_state_cleanup(struct svc_state *st)
 {
     svc_sessions_free(st->sessions);
     st->sessions = NULL;
+    svc_assocs_free(st->assocs); /* before the configurations they hold */
+    st->assocs = NULL;
     free(st->metrics);
     st->metrics = NULL;
     svc_config_free(st->cfg);

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 /* Status codes: numerically the gRPC status codes (the gRPC file passes them
  * through unchanged, so no other file needs grpc headers). */
@@ -58,8 +59,11 @@ enum svc_op {
     SVC_OP_ECDH = 1u << 3,
     SVC_OP_EXPORT = 1u << 4,
     SVC_OP_PUBLIC = 1u << 5,
+    SVC_OP_INITIATE = 1u << 6, /* identities: StartAssociation */
+    SVC_OP_RESPOND = 1u << 7,  /* identities: AcceptAssociation */
+    /* SVC_OP_EXPORT on an identity: ExportOscore */
 };
-#define SVC_OP_ALL 0x3fu
+#define SVC_OP_ALL 0xffu
 
 struct svc_token {
     char *name, *uri, *provider;
@@ -84,10 +88,47 @@ struct svc_idset {
     size_t ngids;
 };
 
+/* A peer credential known by configuration: a CCS (found by its kid) or a
+ * certificate (found by x5t). */
+struct svc_peer_cred {
+    uint8_t *ccs; /* CBOR, or NULL */
+    size_t ccs_len;
+    const uint8_t *kid; /* borrowed from ccs */
+    size_t kid_len;
+    uint8_t *cert; /* DER, or NULL */
+    size_t cert_len;
+};
+
+#define SVC_MAX_SUITES 8
+#define SVC_MAX_EAD    8
+
+/* A local EDHOC identity (config_ident.c): a key, the credential peers
+ * see, and whom it may associate with. */
+struct svc_identity {
+    char *name;
+    size_t key;              /* index into svc_config.keys */
+    uint8_t *cred, *id_cred; /* CRED_x and ID_CRED_x (CBOR) */
+    size_t cred_len, id_cred_len;
+    X509_STORE *trust; /* trust anchors; NULL: no certificate is trusted */
+    struct svc_peer_cred *known;
+    size_t nknown;
+    char **peers; /* allowed peers: "CN=..." globs, "kid:2b" */
+    size_t npeers;
+    unsigned methods; /* bit (1u << m) per EDHOC method allowed */
+    int method;       /* the initiator's default */
+    int suites[SVC_MAX_SUITES];
+    size_t nsuites;
+    int64_t critical_ead[SVC_MAX_EAD]; /* critical EAD labels passed on */
+    size_t ncritical_ead;
+    bool message_4;
+};
+
 struct svc_rule {
     struct svc_idset who;
     size_t *keys; /* indexes into svc_config.keys */
     size_t nkeys;
+    size_t *idents; /* indexes into svc_config.identities */
+    size_t nidents;
     unsigned ops; /* enum svc_op mask */
 };
 
@@ -98,6 +139,18 @@ struct svc_limits {
     uint64_t max_seals;      /* per epoch and direction */
     uint64_t max_open_failures;
     size_t max_message; /* plaintext bytes per Seal */
+};
+
+/* Associations (EDHOC): counts, times (seconds) and AEAD limits. */
+struct svc_assoc_limits {
+    unsigned max, max_per_uid, max_handshakes;
+    unsigned handshake_timeout_s;    /* a handshake not finished is wiped */
+    unsigned idle_timeout_s;         /* an association unused this long too */
+    unsigned rekey_interval_s;       /* a sender key this old is updated */
+    unsigned rehandshake_interval_s; /* then a new handshake is advised */
+    unsigned max_age_s;              /* and past this, required */
+    uint64_t max_seals;              /* q per sender key; 0: the AEAD's */
+    uint64_t max_open_failures;      /* v per recipient key; 0: the AEAD's */
 };
 
 enum svc_audit_mode { SVC_AUDIT_STDERR, SVC_AUDIT_JOURNAL, SVC_AUDIT_NONE };
@@ -116,10 +169,13 @@ struct svc_config {
     size_t ntokens;
     struct svc_key *keys; /* sorted by name */
     size_t nkeys;
+    struct svc_identity *identities; /* sorted by name */
+    size_t nidentities;
     struct svc_rule *rules;
     size_t nrules;
     struct svc_idset metrics_acl;
     struct svc_limits limits;
+    struct svc_assoc_limits assoc_limits;
     enum svc_audit_mode audit;
     /* Read at start only (a reload that changes them logs a notice). */
     char *socket_path, *socket_group;
@@ -141,12 +197,25 @@ void svc_config_free(struct svc_config *cfg);
 const struct svc_key *svc_config_key(const struct svc_config *cfg,
                                      const char *name);
 
+/* Borrowed pointer to the identity called name, or NULL. */
+const struct svc_identity *svc_config_identity(const struct svc_config *cfg,
+                                               const char *name);
+
 /* ---- policy.c ---------------------------------------------------------- */
 
 /* The operations (enum svc_op mask) the caller may perform on a key. */
 unsigned svc_policy_ops(const struct svc_config *cfg,
                         const struct svc_caller *who,
                         const struct svc_key *key);
+/* The operations (SVC_OP_INITIATE, _RESPOND, _EXPORT) the caller may
+ * perform with an identity. */
+unsigned svc_policy_identity_ops(const struct svc_config *cfg,
+                                 const struct svc_caller *who,
+                                 const struct svc_identity *id);
+/* Whether the identity's peer policy admits a peer: its certificate
+ * subject or CCS 'sub' (may be NULL) and kid (may be empty). */
+bool svc_policy_peer_allowed(const struct svc_identity *id, const char *subject,
+                             const uint8_t *kid, size_t kid_len);
 bool svc_policy_idset_match(const struct svc_idset *set,
                             const struct svc_caller *who);
 /* Parses an operation name ("sign"); returns 0 when unknown. */
@@ -233,6 +302,24 @@ int svc_kdf_expand(OSSL_LIB_CTX *libctx, const uint8_t prk[static SVC_PRK_LEN],
                    const char *label, const char *suffix, uint8_t *out,
                    size_t outlen);
 
+/* ---- assoc.c: associations (EDHOC handshakes, protected messages) ------ */
+
+struct svc_assocs;
+
+/* The association table; EDHOC's software operations use libctx. */
+struct svc_assocs *svc_assocs_new(OSSL_LIB_CTX *libctx);
+/* Wipes and frees every association. Accepts NULL. */
+void svc_assocs_free(struct svc_assocs *t);
+/* Wipes handshakes past handshake_timeout and associations idle past
+ * idle_timeout or older than max_age. */
+void svc_assocs_sweep(struct svc_assocs *t);
+
+struct svc_assoc_counts {
+    unsigned established, handshakes;
+    uint64_t completed, failed, key_updates, sealed, opened, rejected;
+};
+void svc_assocs_counts(struct svc_assocs *t, struct svc_assoc_counts *c);
+
 /* ---- state.c: the running service -------------------------------------- */
 
 struct svc_state {
@@ -243,6 +330,7 @@ struct svc_state {
     OSSL_LIB_CTX *libctx; /* the configurations' (see svc_config) */
     OSSL_PROVIDER *libctx_fallback;
     struct svc_sessions *sessions;
+    struct svc_assocs *assocs;
     struct svc_metric *metrics; /* one per method, svc_nmethods */
     uint64_t started;           /* CLOCK_MONOTONIC seconds */
 };
@@ -322,6 +410,16 @@ int svc_op_derive_session(struct svc_call *c, const void *req, void *resp);
 int svc_op_rekey(struct svc_call *c, const void *req, void *resp);
 int svc_op_export_session(struct svc_call *c, const void *req, void *resp);
 int svc_op_close_session(struct svc_call *c, const void *req, void *resp);
+int svc_op_start_association(struct svc_call *c, const void *req, void *resp);
+int svc_op_accept_association(struct svc_call *c, const void *req, void *resp);
+int svc_op_continue_association(struct svc_call *c, const void *req,
+                                void *resp);
+int svc_op_seal_message(struct svc_call *c, const void *req, void *resp);
+int svc_op_open_message(struct svc_call *c, const void *req, void *resp);
+int svc_op_update_keys(struct svc_call *c, const void *req, void *resp);
+int svc_op_export_oscore(struct svc_call *c, const void *req, void *resp);
+int svc_op_get_association(struct svc_call *c, const void *req, void *resp);
+int svc_op_close_association(struct svc_call *c, const void *req, void *resp);
 
 /* ---- audit.c ----------------------------------------------------------- */
 

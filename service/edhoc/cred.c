@@ -271,6 +271,68 @@ static int cose_key_parse(kw_cbor_dec *d, OSSL_LIB_CTX *libctx,
     return KW_EDHOC_OK;
 }
 
+int kw_edhoc_ccs_build(EVP_PKEY *pub, const char *sub, const uint8_t *kid,
+                       size_t kid_len, uint8_t **out, size_t *out_len)
+{
+    uint8_t pt[65];
+    size_t pt_len;
+    bool ec2 = EVP_PKEY_is_a(pub, "EC");
+    int crv = CRV_P256;
+    kw_cbor_enc e;
+
+    if (kid == NULL || kid_len == 0)
+        return KW_EDHOC_E_PARAM;
+    if (ec2) {
+        char group[16];
+        if (!EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME,
+                                            group, sizeof(group), NULL) ||
+            (strcmp(group, "P-256") != 0 && strcmp(group, "prime256v1") != 0))
+            return KW_EDHOC_E_PARAM;
+        BIGNUM *x = NULL, *y = NULL;
+        bool ok = EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_EC_PUB_X, &x) &&
+                  EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_EC_PUB_Y, &y) &&
+                  BN_bn2binpad(x, pt + 1, 32) == 32 &&
+                  BN_bn2binpad(y, pt + 33, 32) == 32;
+        BN_free(x);
+        BN_free(y);
+        if (!ok)
+            return KW_EDHOC_E_PARAM;
+    } else {
+        pt_len = 32;
+        crv = EVP_PKEY_is_a(pub, "ED25519")  ? CRV_ED25519
+              : EVP_PKEY_is_a(pub, "X25519") ? CRV_X25519
+                                             : 0;
+        if (crv == 0 || !EVP_PKEY_get_raw_public_key(pub, pt + 1, &pt_len) ||
+            pt_len != 32)
+            return KW_EDHOC_E_PARAM;
+    }
+    /* { ? 2 : sub, 8 : { 1 : COSE_Key } }, keys in RFC 9529's order (the
+     * deterministic one) */
+    kw_cbor_enc_init(&e);
+    kw_cbor_put_map(&e, sub != NULL ? 2 : 1);
+    if (sub != NULL) {
+        kw_cbor_put_uint(&e, 2);
+        kw_cbor_put_tstr(&e, sub, strlen(sub));
+    }
+    kw_cbor_put_uint(&e, 8);
+    kw_cbor_put_map(&e, 1);
+    kw_cbor_put_uint(&e, 1);
+    kw_cbor_put_map(&e, ec2 ? 5 : 4);
+    kw_cbor_put_int(&e, COSE_KEY_KTY);
+    kw_cbor_put_int(&e, ec2 ? KTY_EC2 : KTY_OKP);
+    kw_cbor_put_int(&e, COSE_KEY_KID);
+    kw_cbor_put_bstr(&e, kid, kid_len);
+    kw_cbor_put_int(&e, COSE_KEY_CRV);
+    kw_cbor_put_int(&e, crv);
+    kw_cbor_put_int(&e, COSE_KEY_X);
+    kw_cbor_put_bstr(&e, pt + 1, 32);
+    if (ec2) {
+        kw_cbor_put_int(&e, COSE_KEY_Y);
+        kw_cbor_put_bstr(&e, pt + 33, 32);
+    }
+    return enc_finish(&e, out, out_len);
+}
+
 int kw_edhoc_ccs_parse(const uint8_t *ccs, size_t ccs_len, OSSL_LIB_CTX *libctx,
                        const char *propq, const uint8_t **kid, size_t *kid_len,
                        char **sub, EVP_PKEY **pubkey)

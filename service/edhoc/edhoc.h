@@ -195,6 +195,12 @@ int kw_edhoc_ccs_parse(const uint8_t *ccs, size_t ccs_len, OSSL_LIB_CTX *libctx,
                        const char *propq, const uint8_t **kid, size_t *kid_len,
                        char **sub, EVP_PKEY **pubkey);
 
+/* Builds a CCS for a public key (EC2 P-256, OKP Ed25519 or X25519):
+ * { ? 2 : sub, 8 : { 1 : COSE_Key with kid } }, deterministic, in the
+ * member order of RFC 9529's CCSs. sub may be NULL. OPENSSL_malloc'd. */
+int kw_edhoc_ccs_build(EVP_PKEY *pub, const char *sub, const uint8_t *kid,
+                       size_t kid_len, uint8_t **out, size_t *out_len);
+
 /* ---- external authorization data ---------------------------------------- */
 
 typedef struct kw_edhoc_ead_item {

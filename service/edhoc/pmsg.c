@@ -13,12 +13,27 @@
 /* COSE header labels in the container (RFC 9052 3.1, RFC 8613 5). */
 enum { HDR_KID = 4, HDR_PIV = 6, HDR_KID_CONTEXT = 10 };
 
-/* The receiving half of one epoch. */
+/* Key material of one receiving epoch (in struct pmsg_secrets). */
+struct pmsg_rx_keys {
+    uint8_t key[EDHOC_MAX_KEY];
+    uint8_t common_iv[EDHOC_MAX_NONCE];
+};
+
+/* Every secret of an association, on OpenSSL's secure heap: kept apart
+ * from the counters so that it fits a 256-byte block (10,000 associations
+ * need 2.5 MiB of mlock'd memory, not 5). */
+struct pmsg_secrets {
+    uint8_t prk_out[EDHOC_HASH_LEN];
+    uint8_t send_key[EDHOC_MAX_KEY];
+    uint8_t send_iv[EDHOC_MAX_NONCE];
+    struct pmsg_rx_keys rx[2]; /* by pmsg_rx.slot */
+};
+
+/* The receiving half of one epoch; its keys are secrets->rx[slot]. */
 struct pmsg_rx {
     uint32_t epoch;
     bool valid;
-    uint8_t key[EDHOC_MAX_KEY];
-    uint8_t common_iv[EDHOC_MAX_NONCE];
+    uint8_t slot;
     uint64_t failed; /* failed decryptions with key */
     bool seen_any;   /* replay window: highest sequence number received */
     uint64_t top;    /* and bit i of bits = top - i was received */
@@ -28,15 +43,13 @@ struct pmsg_rx {
 struct kw_pmsg {
     kw_edhoc_ctx *ctx;
     const struct edhoc_aead *aead;
+    struct pmsg_secrets *sec;
     uint8_t sid[KW_EDHOC_MAX_CID], rid[KW_EDHOC_MAX_CID];
     size_t sid_len, rid_len;
     kw_pmsg_limits lim;
     bool closed;
 
     uint32_t epoch; /* current epoch, for sending */
-    uint8_t prk_out[EDHOC_HASH_LEN];
-    uint8_t send_key[EDHOC_MAX_KEY];
-    uint8_t send_iv[EDHOC_MAX_NONCE];
     uint64_t seq, sealed;
 
     struct pmsg_rx cur, prev;
@@ -92,11 +105,12 @@ static void default_limits(const struct edhoc_aead *a, kw_pmsg_limits *l)
         q = 1ULL << 23, v = 1ULL << 20, len = 4096;
         break;
     }
-    if (l->max_seal == 0)
+    /* A caller may lower the AEAD's limits, never raise them. */
+    if (l->max_seal == 0 || l->max_seal > q)
         l->max_seal = q;
-    if (l->max_fail == 0)
+    if (l->max_fail == 0 || l->max_fail > v)
         l->max_fail = v;
-    if (l->max_plaintext == 0)
+    if (l->max_plaintext == 0 || l->max_plaintext > len)
         l->max_plaintext = len;
     if (l->max_epoch_ahead == 0)
         l->max_epoch_ahead = DEFAULT_EPOCH_AHEAD;
@@ -156,15 +170,18 @@ static int epoch_keys(const kw_pmsg *p, uint32_t n,
     return rv == KW_EDHOC_OK ? KW_PMSG_OK : KW_PMSG_E_CRYPTO;
 }
 
-static void rx_set(struct pmsg_rx *rx, uint32_t n, const struct oscore_keys *k,
-                   uint64_t failed)
+static void rx_set(kw_pmsg *p, struct pmsg_rx *rx, unsigned slot, uint32_t n,
+                   const struct oscore_keys *k, uint64_t failed)
 {
+    struct pmsg_rx_keys *keys = &p->sec->rx[slot];
+
     OPENSSL_cleanse(rx, sizeof(*rx));
     rx->epoch = n;
     rx->valid = true;
-    memcpy(rx->key, k->recipient_key, sizeof(rx->key));
-    memcpy(rx->common_iv, k->common_iv, sizeof(rx->common_iv));
+    rx->slot = (uint8_t)slot;
     rx->failed = failed;
+    memcpy(keys->key, k->recipient_key, sizeof(keys->key));
+    memcpy(keys->common_iv, k->common_iv, sizeof(keys->common_iv));
 }
 
 /* Makes epoch n (with PRK_out_n and its keys) the current one; the old
@@ -173,22 +190,22 @@ static void epoch_enter(kw_pmsg *p, uint32_t n,
                         const uint8_t prk_out[EDHOC_HASH_LEN],
                         const struct oscore_keys *k)
 {
-    p->prev = p->cur; /* the older previous epoch is overwritten: wiped */
-    rx_set(&p->cur, n, k, p->ahead_failed);
+    unsigned slot = p->cur.slot ^ 1u; /* the older previous epoch's */
+
+    p->prev = p->cur;
+    rx_set(p, &p->cur, slot, n, k, p->ahead_failed); /* overwrites it */
     p->ahead_failed = 0;
     p->epoch = n;
-    memcpy(p->prk_out, prk_out, EDHOC_HASH_LEN);
-    memcpy(p->send_key, k->sender_key, sizeof(p->send_key));
-    memcpy(p->send_iv, k->common_iv, sizeof(p->send_iv));
+    memcpy(p->sec->prk_out, prk_out, EDHOC_HASH_LEN);
+    memcpy(p->sec->send_key, k->sender_key, sizeof(p->sec->send_key));
+    memcpy(p->sec->send_iv, k->common_iv, sizeof(p->sec->send_iv));
     p->seq = 0;
     p->sealed = 0;
 }
 
 static void wipe_keys(kw_pmsg *p)
 {
-    EDHOC_WIPE(p->prk_out);
-    EDHOC_WIPE(p->send_key);
-    EDHOC_WIPE(p->send_iv);
+    OPENSSL_cleanse(p->sec, sizeof(*p->sec));
     OPENSSL_cleanse(&p->cur, sizeof(p->cur));
     OPENSSL_cleanse(&p->prev, sizeof(p->prev));
 }
@@ -211,8 +228,12 @@ kw_pmsg *kw_pmsg_new(kw_edhoc_ctx *ctx, int role, int suite,
         c_r_len > su->app_aead->nonce_len - 6 || (c_i == NULL && c_i_len) ||
         (c_r == NULL && c_r_len) || ctx->cipher[su->app_aead->cipher] == NULL)
         return NULL;
-    if ((p = OPENSSL_secure_zalloc(sizeof(*p))) == NULL)
+    if ((p = OPENSSL_zalloc(sizeof(*p))) == NULL)
         return NULL;
+    if ((p->sec = OPENSSL_secure_zalloc(sizeof(*p->sec))) == NULL) {
+        OPENSSL_free(p);
+        return NULL;
+    }
     p->ctx = ctx;
     p->aead = su->app_aead;
     if (limits != NULL)
@@ -230,7 +251,7 @@ kw_pmsg *kw_pmsg_new(kw_edhoc_ctx *ctx, int role, int suite,
         return NULL;
     }
     epoch_enter(p, 0, prk_out, &k);
-    OPENSSL_cleanse(&p->prev, sizeof(p->prev)); /* no previous epoch yet */
+    p->prev.valid = false; /* no previous epoch yet */
     OPENSSL_cleanse(&k, sizeof(k));
     return p;
 }
@@ -245,8 +266,10 @@ kw_pmsg *kw_pmsg_new_from_edhoc(const kw_edhoc *s, const kw_pmsg_limits *limits)
 
 void kw_pmsg_free(kw_pmsg *p)
 {
-    if (p != NULL)
-        OPENSSL_secure_clear_free(p, sizeof(*p));
+    if (p == NULL)
+        return;
+    OPENSSL_secure_clear_free(p->sec, sizeof(*p->sec));
+    OPENSSL_clear_free(p, sizeof(*p));
 }
 
 int kw_pmsg_key_update(kw_pmsg *p)
@@ -259,7 +282,7 @@ int kw_pmsg_key_update(kw_pmsg *p)
         return KW_PMSG_E_FAIL_LIMIT;
     if (p->epoch == UINT32_MAX)
         return KW_PMSG_E_SEAL_LIMIT;
-    rv = prk_out_next(p, p->prk_out, p->epoch + 1, next) == KW_EDHOC_OK
+    rv = prk_out_next(p, p->sec->prk_out, p->epoch + 1, next) == KW_EDHOC_OK
              ? epoch_keys(p, p->epoch + 1, next, &k)
              : KW_PMSG_E_CRYPTO;
     if (rv == KW_PMSG_OK)
@@ -373,10 +396,10 @@ int kw_pmsg_seal(kw_pmsg *p, const uint8_t *pt, size_t pt_len, uint8_t *out,
         rv = KW_PMSG_E_BUFFER;
         goto out;
     }
-    oscore_nonce(a, p->send_iv, p->sid, p->sid_len, p->seq, nonce);
+    oscore_nonce(a, p->sec->send_iv, p->sid, p->sid_len, p->seq, nonce);
     memcpy(out, head.buf, head.len);
-    if (edhoc_aead_seal(p->ctx, a, p->send_key, nonce, aad.buf, aad.len, pt,
-                        pt_len, out + head.len) != KW_EDHOC_OK) {
+    if (edhoc_aead_seal(p->ctx, a, p->sec->send_key, nonce, aad.buf, aad.len,
+                        pt, pt_len, out + head.len) != KW_EDHOC_OK) {
         rv = KW_PMSG_E_CRYPTO;
         goto out;
     }
@@ -432,7 +455,7 @@ static int count_failure(kw_pmsg *p, uint64_t *counter, unsigned *flags)
     return KW_PMSG_E_AUTH;
 }
 
-static int open_with(kw_pmsg *p, const struct pmsg_rx *rx,
+static int open_with(kw_pmsg *p, const struct pmsg_rx_keys *rx,
                      const struct pmsg_fields *f, uint64_t seq, uint8_t *out)
 {
     const struct edhoc_aead *a = p->aead;
@@ -462,10 +485,10 @@ static int open_ahead(kw_pmsg *p, uint32_t n, const struct pmsg_fields *f,
 {
     uint8_t prk[EDHOC_HASH_LEN], next[EDHOC_HASH_LEN];
     struct oscore_keys k;
-    struct pmsg_rx cand;
+    struct pmsg_rx_keys cand;
     int rv = KW_PMSG_OK;
 
-    memcpy(prk, p->prk_out, sizeof(prk));
+    memcpy(prk, p->sec->prk_out, sizeof(prk));
     for (uint32_t e = p->epoch + 1; e <= n && rv == KW_PMSG_OK; e++) {
         if (prk_out_next(p, prk, e, next) != KW_EDHOC_OK)
             rv = KW_PMSG_E_CRYPTO;
@@ -474,7 +497,8 @@ static int open_ahead(kw_pmsg *p, uint32_t n, const struct pmsg_fields *f,
     if (rv == KW_PMSG_OK)
         rv = epoch_keys(p, n, prk, &k);
     if (rv == KW_PMSG_OK) {
-        rx_set(&cand, n, &k, 0);
+        memcpy(cand.key, k.recipient_key, sizeof(cand.key));
+        memcpy(cand.common_iv, k.common_iv, sizeof(cand.common_iv));
         rv = open_with(p, &cand, f, seq, out);
         if (rv == KW_PMSG_E_AUTH)
             rv = count_failure(p, &p->ahead_failed, flags);
@@ -533,7 +557,7 @@ static int open_msg(kw_pmsg *p, const uint8_t *msg, size_t msg_len,
             return KW_PMSG_E_EPOCH;
         if ((rv = window_check(rx, seq)) != KW_PMSG_OK)
             return rv;
-        rv = open_with(p, rx, &f, seq, out);
+        rv = open_with(p, &p->sec->rx[rx->slot], &f, seq, out);
         if (rv == KW_PMSG_E_AUTH)
             rv = count_failure(p, &rx->failed, flags);
         else if (rv == KW_PMSG_OK)
@@ -558,6 +582,39 @@ int kw_pmsg_open(kw_pmsg *p, const uint8_t *msg, size_t msg_len, uint8_t *out,
     else if (rv != KW_PMSG_E_BUFFER)
         p->rejected++;
     return rv;
+}
+
+int kw_pmsg_oscore_export(const kw_pmsg *p, kw_pmsg_oscore *out)
+{
+    const struct edhoc_aead *a = p->aead;
+    uint8_t exporter[EDHOC_HASH_LEN];
+    int rv;
+
+    memset(out, 0, sizeof(*out));
+    if (p->closed)
+        return KW_PMSG_E_FAIL_LIMIT;
+    rv = edhoc_prk_exporter(p->ctx, p->sec->prk_out, exporter);
+    if (rv == KW_EDHOC_OK)
+        rv = edhoc_kdf(p->ctx, exporter, 0, NULL, 0, out->master_secret,
+                       a->key_len);
+    if (rv == KW_EDHOC_OK)
+        rv = edhoc_kdf(p->ctx, exporter, 1, NULL, 0, out->master_salt,
+                       MASTER_SALT_LEN);
+    EDHOC_WIPE(exporter);
+    if (rv != KW_EDHOC_OK) {
+        OPENSSL_cleanse(out, sizeof(*out));
+        return KW_PMSG_E_CRYPTO;
+    }
+    out->master_secret_len = a->key_len;
+    out->master_salt_len = MASTER_SALT_LEN;
+    if (p->epoch > 0)
+        out->id_context_len = epoch_bytes(p->epoch, out->id_context);
+    memcpy(out->sender_id, p->sid, p->sid_len);
+    out->sender_id_len = p->sid_len;
+    memcpy(out->recipient_id, p->rid, p->rid_len);
+    out->recipient_id_len = p->rid_len;
+    out->aead_alg = a->cose_alg;
+    return KW_PMSG_OK;
 }
 
 int kw_pmsg_get_stats(const kw_pmsg *p, kw_pmsg_stats *st)

@@ -65,7 +65,8 @@ enum {
 const char *kw_pmsg_status_str(int status);
 
 /* Usage limits per key and direction; 0 in a field takes the default for
- * the application AEAD (docs/PROTECTED-MESSAGES.md, "Limits"). */
+ * the application AEAD (docs/PROTECTED-MESSAGES.md, "Limits"), and so does
+ * a value above it: limits can be lowered, never raised. */
 typedef struct kw_pmsg_limits {
     uint64_t max_seal;        /* q: encryptions per sender key */
     uint64_t max_fail;        /* v: failed decryptions per recipient key */
@@ -107,6 +108,25 @@ int kw_pmsg_key_update(kw_pmsg *p);
  * borrowed from msg, to find the association it belongs to. */
 int kw_pmsg_peek_kid(const uint8_t *msg, size_t msg_len, const uint8_t **kid,
                      size_t *kid_len);
+
+/* The OSCORE Security Context inputs (RFC 8613 section 3.2) of the current
+ * epoch, for an application that runs its own OSCORE stack: Master Secret
+ * and Master Salt from PRK_out_n as in RFC 9528 appendix A.1, ID Context
+ * epoch(n) (empty in epoch 0), Sender and Recipient ID. The caller wipes
+ * it (OPENSSL_cleanse) after use. Whoever holds these keys must not seal
+ * with this kw_pmsg any more: two senders would reuse nonces. */
+typedef struct kw_pmsg_oscore {
+    uint8_t master_secret[32];
+    size_t master_secret_len; /* the application AEAD's key length */
+    uint8_t master_salt[8];
+    size_t master_salt_len;
+    uint8_t id_context[4];
+    size_t id_context_len;
+    uint8_t sender_id[KW_EDHOC_MAX_CID], recipient_id[KW_EDHOC_MAX_CID];
+    size_t sender_id_len, recipient_id_len;
+    int aead_alg; /* COSE algorithm of the application AEAD */
+} kw_pmsg_oscore;
+int kw_pmsg_oscore_export(const kw_pmsg *p, kw_pmsg_oscore *out);
 
 typedef struct kw_pmsg_stats {
     uint32_t epoch;              /* current epoch (0 after the handshake) */

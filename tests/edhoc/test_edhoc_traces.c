@@ -592,6 +592,37 @@ err:
     return ok;
 }
 
+/* kw_edhoc_ccs_build rebuilds trace 2's CCSs byte for byte from what
+ * kw_edhoc_ccs_parse reads out of them (sub, kid, public key). */
+static int ccs_rebuilds(const char *hex)
+{
+    size_t n, kid_len = 0, out_len = 0;
+    const uint8_t *ccs = hx(hex, &n), *kid = NULL;
+    char *sub = NULL;
+    EVP_PKEY *pub = NULL;
+    uint8_t *out = NULL;
+    int ok =
+        TEST_int_eq(
+            kw_edhoc_ccs_parse(ccs, n, NULL, NULL, &kid, &kid_len, &sub, &pub),
+            KW_EDHOC_OK) &&
+        TEST_int_eq(kw_edhoc_ccs_build(pub, sub, kid, kid_len, &out, &out_len),
+                    KW_EDHOC_OK) &&
+        TEST_mem_eq(out, out_len, ccs, n);
+
+    OPENSSL_free(out);
+    OPENSSL_free(sub);
+    EVP_PKEY_free(pub);
+    return ok;
+}
+
+static int test_ccs_build(void)
+{
+    int ok = ccs_rebuilds(T2_CRED_R) && ccs_rebuilds(T2_CRED_I);
+
+    hx_reset();
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     int rv = trace_keys_init();
@@ -605,6 +636,7 @@ int main(int argc, char **argv)
     ADD_TEST(test_trace1);
     ADD_TEST(test_trace2);
     ADD_TEST(test_invalid_traces);
+    ADD_TEST(test_ccs_build);
     rv = tu_run(argc, argv);
     kw_edhoc_ctx_free(ctx);
     trace_keys_cleanup();

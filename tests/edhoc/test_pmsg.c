@@ -169,6 +169,41 @@ err:
     return ok;
 }
 
+/* The OSCORE export gives the Master Secret and Salt of the worked example
+ * (RFC 9529 section 2.6 for epoch 0), with the ID Context of epoch 1. */
+static int test_oscore_export(void)
+{
+    kw_pmsg *i = NULL, *r = NULL;
+    kw_pmsg_oscore o;
+    int ok = 0;
+
+    if (!make_pair(&i, &r, NULL) ||
+        !TEST_int_eq(kw_pmsg_oscore_export(i, &o), KW_PMSG_OK) ||
+        !expect_hex(o.master_secret, o.master_secret_len,
+                    "1e1c6beac3a8a1cac435de7e2f9ae7ff") ||
+        !expect_hex(o.master_salt, o.master_salt_len, "ce7ab844c0106d73") ||
+        !TEST_int_eq((int)o.id_context_len, 0) ||
+        !expect_hex(o.sender_id, o.sender_id_len, "18") ||
+        !expect_hex(o.recipient_id, o.recipient_id_len, "2d") ||
+        !TEST_int_eq(o.aead_alg, 10) ||
+        !TEST_int_eq(kw_pmsg_key_update(i), KW_PMSG_OK) ||
+        !TEST_int_eq(kw_pmsg_oscore_export(i, &o), KW_PMSG_OK) ||
+        !expect_hex(o.master_secret, o.master_secret_len,
+                    "94e3e0a4407a43f74893204a68bc0831") ||
+        !expect_hex(o.master_salt, o.master_salt_len, "93b0cf8fd9764c7c") ||
+        !expect_hex(o.id_context, o.id_context_len, "01") ||
+        !TEST_int_eq(kw_pmsg_oscore_export(r, &o), KW_PMSG_OK) ||
+        !expect_hex(o.sender_id, o.sender_id_len, "2d"))
+        goto err;
+    ok = 1;
+err:
+    OPENSSL_cleanse(&o, sizeof(o));
+    kw_pmsg_free(i);
+    kw_pmsg_free(r);
+    hx_reset();
+    return ok;
+}
+
 /* ---- round trips, tampering, replay ----------------------------------- */
 
 static int test_roundtrip(void)
@@ -534,6 +569,18 @@ static int test_defaults(void)
         !TEST_int_eq(st.max_fail, 1 << 14))
         goto err;
     kw_pmsg_free(i);
+    /* limits above the AEAD's are the AEAD's: lowered, never raised */
+    {
+        kw_pmsg_limits big = {.max_seal = 1ULL << 30, .max_fail = 1ULL << 30};
+        prk = hx(PRK_OUT_T1, &n);
+        i = kw_pmsg_new(ctx, KW_EDHOC_INITIATOR, 0, prk, &C_I, 1, &C_R, 1,
+                        &big);
+        if (!TEST_ptr(i) || !TEST_int_eq(kw_pmsg_get_stats(i, &st), 0) ||
+            !TEST_int_eq(st.max_seal, 1 << 20) ||
+            !TEST_int_eq(st.max_fail, 1 << 14))
+            goto err;
+        kw_pmsg_free(i);
+    }
     /* suite 6 (A128GCM, 12-byte nonce): IDs up to 6 bytes only */
     prk = hx(PRK_OUT_T1, &n);
     i = kw_pmsg_new(ctx, KW_EDHOC_INITIATOR, 6, prk, long_id, 7, &C_R, 1, NULL);
@@ -559,6 +606,7 @@ int main(int argc, char **argv)
         return 1;
     ADD_TEST(test_rfc8613_vectors);
     ADD_TEST(test_worked_example);
+    ADD_TEST(test_oscore_export);
     ADD_TEST(test_roundtrip);
     ADD_TEST(test_tamper);
     ADD_TEST(test_replay);

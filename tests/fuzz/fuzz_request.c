@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "edhoc.h"
 #include "svc.h"
 
 /* Input: byte 0 picks the method, byte 1 the caller (uid 0 or 65534),
@@ -48,6 +49,34 @@ static void cleanup(void)
         fprintf(stderr, "cannot remove %s\n", dir);
 }
 
+/* A CCS (kid 01) for the EC key: the credential of identity "id". */
+static bool write_ccs(void)
+{
+    char path[128];
+    EVP_PKEY *pk;
+    FILE *f;
+    uint8_t *ccs = NULL, kid = 1;
+    size_t len = 0;
+    bool ok;
+
+    snprintf(path, sizeof(path), "%s/ec.pem", dir);
+    if ((f = fopen(path, "re")) == NULL)
+        return false;
+    pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    ok = pk != NULL && kw_edhoc_ccs_build(pk, "fuzz", &kid, 1, &ccs, &len) == 0;
+    EVP_PKEY_free(pk);
+    snprintf(path, sizeof(path), "%s/ec.ccs", dir);
+    if (ok && (f = fopen(path, "we")) != NULL) {
+        ok = fwrite(ccs, 1, len, f) == len;
+        fclose(f);
+    } else {
+        ok = false;
+    }
+    OPENSSL_free(ccs);
+    return ok;
+}
+
 static bool setup(void)
 {
     char path[128], err[256];
@@ -56,6 +85,7 @@ static bool setup(void)
 
     snprintf(dir, sizeof(dir), "/tmp/kwfz-XXXXXX");
     if (mkdtemp(dir) == NULL || !write_key("ec.pem", EVP_EC_gen("P-256")) ||
+        !write_ccs() ||
         !write_key("ed.pem", EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) ||
         !write_key("rsa.pem", EVP_RSA_gen(1024)))
         return false;
@@ -67,13 +97,20 @@ static bool setup(void)
             "keys = ( { name = \"ec\"; uri = \"file:%s/ec.pem\"; },\n"
             "         { name = \"ed\"; uri = \"file:%s/ed.pem\"; },\n"
             "         { name = \"rsa\"; uri = \"file:%s/rsa.pem\"; } );\n"
+            "identities = ( { name = \"id\"; key = \"ec\"; ccs = "
+            "\"%s/ec.ccs\";\n"
+            "    peer_credentials = [ \"%s/ec.ccs\" ]; peers = [ \"kid:*\" ];"
+            " methods = [ 0, 3 ]; } );\n"
             "policy = ( { uids = [ 0 ]; keys = [ \"ec\", \"ed\", \"rsa\" ];\n"
+            "             operations = [ \"all\" ]; },\n"
+            "           { uids = [ 0 ]; identities = [ \"id\" ];\n"
             "             operations = [ \"all\" ]; },\n"
             "           { uids = [ 65534 ]; keys = [ \"ec\" ];\n"
             "             operations = [ \"public\" ]; } );\n"
             "metrics = { uids = [ 0 ]; };\n"
-            "sessions = { max = 64; max_per_uid = 64; max_seals = 1000; };\n",
-            dir, dir, dir, dir);
+            "sessions = { max = 64; max_per_uid = 64; max_seals = 1000; };\n"
+            "associations = { max = 64; max_handshakes = 16; };\n",
+            dir, dir, dir, dir, dir, dir);
     fclose(f);
     cfg = svc_config_load(path, NULL, err, sizeof(err));
     if (cfg == NULL) {

@@ -14,7 +14,14 @@ from keyward.v1 import keyward_pb2 as pb
 METHODS = ["GetVersion", "ListTokens", "ListKeys", "GetPublicKey", "Sign", "SignBatch",
            "Verify", "Encapsulate", "Decapsulate", "Ecdh", "Seal", "Open",
            "DeriveSession", "Rekey", "ExportSession", "CloseSession", "GetRandom",
-           "GetMetrics"]
+           "GetMetrics", "StartAssociation", "AcceptAssociation", "ContinueAssociation",
+           "SealMessage", "OpenMessage", "UpdateKeys", "ExportOscore", "GetAssociation",
+           "CloseAssociation"]
+# RFC 9529 trace 2 message_1 (method 3, suites [6, 2]); a protected message
+# of docs/PROTECTED-MESSAGES.md section 9 (kid 18).
+M1 = bytes.fromhex("0382060258208af6f430ebe18d34184017a9a11bf511c8dff8f834730b96c1b7"
+                   "c8dbca2fc3b637")
+PMSG = bytes.fromhex("8340a20441180641004d899e90e6963d7d1db19ec31e68")
 H = b"\xaa" * 16  # the harness swaps this for a live session handle
 
 seeds = {
@@ -44,6 +51,20 @@ seeds = {
     "CloseSession": [pb.CloseSessionRequest(handle=H)],
     "GetRandom": [pb.GetRandomRequest(length=16), pb.GetRandomRequest(length=5000)],
     "GetMetrics": [pb.GetMetricsRequest()],
+    "StartAssociation": [pb.StartAssociationRequest(identity="id"),
+                         pb.StartAssociationRequest(identity="id", method=1, suites=[2, 9]),
+                         pb.StartAssociationRequest(identity="id", ead=[pb.EadItem(label=-3, value=b"v")])],
+    "AcceptAssociation": [pb.AcceptAssociationRequest(identity="id", message=M1),
+                          pb.AcceptAssociationRequest(identity="id", message=M1[:-3]),
+                          pb.AcceptAssociationRequest(identity="nope", message=M1)],
+    "ContinueAssociation": [pb.ContinueAssociationRequest(handle=b"\x01" * 16, message=M1)],
+    "SealMessage": [pb.SealMessageRequest(handle=b"\x01" * 16, plaintext=b"p" * 64)],
+    "OpenMessage": [pb.OpenMessageRequest(message=PMSG),
+                    pb.OpenMessageRequest(handle=b"\x01" * 16, message=PMSG[:-1])],
+    "UpdateKeys": [pb.UpdateKeysRequest(handle=b"\x01" * 16)],
+    "ExportOscore": [pb.ExportOscoreRequest(handle=b"\x01" * 16)],
+    "GetAssociation": [pb.GetAssociationRequest(handle=b"\x02" * 16)],
+    "CloseAssociation": [pb.CloseAssociationRequest(handle=b"\x02" * 16)],
 }
 
 out = sys.argv[1]

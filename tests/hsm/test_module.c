@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "hsmtest.h"
 
 static CK_RV open_token(const char *module, const char *uri, hsm_module **m,
@@ -296,6 +298,28 @@ err:
     return ok;
 }
 
+/* With OpenSSL's secure heap in use (keywardd initialises one), the PIN
+ * hsm/ keeps lives there and is freed there: a mismatch corrupted the heap
+ * at token teardown (found in keywardd on the TPM; ASan checks this). */
+static int test_pin_on_secure_heap(void)
+{
+    hsm_module *m = NULL;
+    hsm_token *t = NULL;
+    const char *pin = tu_var("KW_PIN");
+    int ok;
+
+    if (!CRYPTO_secure_malloc_initialized() &&
+        !TEST_int_eq(CRYPTO_secure_malloc_init(16384, 16), 1))
+        return 0;
+    ok = TEST_rv(open_token(tu_var("KW_MODULE"), tu_var("KW_LEGACY_TOKEN_URI"),
+                            &m, &t), CKR_OK) &&
+         TEST_rv(hsm_token_login(t, pin, strlen(pin)), CKR_OK) &&
+         TEST_true(CRYPTO_secure_used() > 0);
+    hsm_token_free(t); /* frees the PIN: on the secure heap */
+    hsm_module_free(m);
+    return ok && TEST_int_eq(CRYPTO_secure_used(), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (!tu_vars_load())
@@ -309,5 +333,6 @@ int main(int argc, char **argv)
     ADD_TEST(test_object_errors);
     ADD_TEST(test_wrong_pin_once);
     ADD_TEST(test_token_foreach_and_mechs);
+    ADD_TEST(test_pin_on_secure_heap);
     return tu_run(argc, argv);
 }

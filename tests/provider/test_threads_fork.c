@@ -36,8 +36,11 @@ static void *work(void *arg)
         memset(msg, i, sizeof(msg));
         if (!pt_sign(w->shared, w->md, 0, 0, msg, sizeof(msg), sig, &siglen) ||
             !pt_verify_default(w->pub, w->md, 0, 0, msg, sizeof(msg), sig,
-                               siglen))
+                               siglen)) {
             w->failures++;
+            fprintf(stderr, "  shared key, round %d:\n", i);
+            ERR_print_errors_fp(stderr);
+        }
         if (i % 10 == 0) {
             EVP_PKEY *own = pt_load_key(w->uri, OSSL_STORE_INFO_PKEY);
 
@@ -45,8 +48,12 @@ static void *work(void *arg)
             if (own == NULL ||
                 !pt_sign(own, w->md, 0, 0, msg, sizeof(msg), sig, &siglen) ||
                 !pt_verify_default(w->pub, w->md, 0, 0, msg, sizeof(msg), sig,
-                                   siglen))
+                                   siglen)) {
                 w->failures++;
+                fprintf(stderr, "  own key (%s), round %d:\n",
+                        own ? "loaded" : "not loaded", i);
+                ERR_print_errors_fp(stderr);
+            }
             EVP_PKEY_free(own);
         }
     }

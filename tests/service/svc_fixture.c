@@ -41,28 +41,47 @@ bool kwt_start(struct kwt *t, const char *sessions)
 bool kwt_start_with(struct kwt *t, const char *sessions, const char *socket)
 {
     const char *src = env_or("KW_SOURCE_DIR", ".");
-    const char *bld = env_or("KW_BUILD_DIR", ".");
-    char daemon[512];
-    struct timespec ts = {.tv_nsec = 20 * 1000 * 1000};
+    char dir[64];
 
     memset(t, 0, sizeof(*t));
-    snprintf(t->dir, sizeof(t->dir), "/tmp/kws-XXXXXX");
-    if (mkdtemp(t->dir) == NULL) {
+    snprintf(dir, sizeof(dir), "/tmp/kws-XXXXXX");
+    if (mkdtemp(dir) == NULL) {
         perror("mkdtemp");
         return false;
     }
-    snprintf(t->sock, sizeof(t->sock), "%s/s", t->dir);
-    snprintf(t->conf, sizeof(t->conf), "%s/keywardd.conf", t->dir);
-    snprintf(t->log, sizeof(t->log), "%s/keywardd.log", t->dir);
+    snprintf(t->dir, sizeof(t->dir), "%s", dir);
+    t->own_dir = true;
     if (kwt_sh(t, "sh '%s/tests/service/svc-fixture.sh' '%s' '%s' '%s'", src,
                t->dir, sessions ? sessions : "", socket) != 0) {
         fprintf(stderr, "svc-fixture.sh failed\n");
         return false;
     }
+    return kwt_run(t, t->dir);
+}
+
+bool kwt_run(struct kwt *t, const char *dir)
+{
+    const char *bld = env_or("KW_BUILD_DIR", ".");
+    char daemon[512];
+    struct timespec ts = {.tv_nsec = 20 * 1000 * 1000};
+
+    if (t->dir != dir) { /* a directory someone else made and removes */
+        memset(t, 0, sizeof(*t));
+        snprintf(t->dir, sizeof(t->dir), "%s", dir);
+    }
+    snprintf(t->sock, sizeof(t->sock), "%s/s", t->dir);
+    snprintf(t->conf, sizeof(t->conf), "%s/keywardd.conf", t->dir);
+    snprintf(t->log, sizeof(t->log), "%s/keywardd.log", t->dir);
     snprintf(daemon, sizeof(daemon), "%s/service/keywardd", bld);
     t->pid = fork();
     if (t->pid == 0) {
         int fd = open(t->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        char hsm[128];
+        struct stat hs;
+        /* A directory with its own SoftHSM store (assoc-fixture.sh). */
+        snprintf(hsm, sizeof(hsm), "%s/softhsm2.conf", t->dir);
+        if (stat(hsm, &hs) == 0)
+            setenv("SOFTHSM2_CONF", hsm, 1);
         if (fd >= 0) {
             dup2(fd, 2);
             dup2(fd, 1);
@@ -115,7 +134,7 @@ void kwt_cleanup(struct kwt *t)
 {
     if (t->pid > 0)
         kwt_stop(t);
-    if (t->dir[0] != '\0' && getenv("KW_KEEP_TMP") == NULL)
+    if (t->own_dir && t->dir[0] != '\0' && getenv("KW_KEEP_TMP") == NULL)
         kwt_sh(t, "rm -rf '%s'", t->dir);
 }
 

@@ -14,6 +14,7 @@ struct kwt {
     char conf[96];
     char log[96];
     pid_t pid;
+    bool own_dir; /* kwt_cleanup removes dir */
 };
 
 /* Makes a test directory with keys and a configuration (svc-fixture.sh;
@@ -22,6 +23,9 @@ struct kwt {
 bool kwt_start(struct kwt *t, const char *sessions);
 /* The same with the socket settings given (default: mode = "0666";). */
 bool kwt_start_with(struct kwt *t, const char *sessions, const char *socket);
+/* Starts keywardd on a directory already made (dir/keywardd.conf, socket
+ * dir/s, log dir/keywardd.log); kwt_cleanup leaves dir alone. */
+bool kwt_run(struct kwt *t, const char *dir);
 /* Sends sig to keywardd. */
 bool kwt_signal(struct kwt *t, int sig);
 /* SIGTERM, waits, returns keywardd's exit status (-1 if it died of a signal).

@@ -726,7 +726,8 @@ static int metrics_run(int argc, char **argv)
         else if (o == 'h') {
             printf(
                 "Usage: keyward metrics [-s SOCKET]\nCalls, errors and latency "
-                "(bucket bounds, microseconds) per method.\n%s",
+                "(bucket bounds, microseconds) per method, then association\n"
+                "counters (handshakes, key updates, protected messages).\n%s",
                 sock_help);
             return KW_EXIT_OK;
         } else
@@ -739,18 +740,30 @@ static int metrics_run(int argc, char **argv)
     printf("uptime %llus, configuration generation %u, %u sessions open\n",
            (unsigned long long)m.uptime_seconds, m.config_generation,
            m.sessions_open);
-    printf("%-14s %10s %8s %10s %10s\n", "method", "calls", "errors", "p50_us",
+    printf("%-20s %10s %8s %10s %10s\n", "method", "calls", "errors", "p50_us",
            "p99_us");
     for (size_t i = 0; i < m.nmethods; i++) {
         char a[24], b[24];
         if (m.methods[i].calls == 0)
             continue;
-        printf("%-14s %10llu %8llu %10s %10s\n", m.methods[i].method,
+        printf("%-20s %10llu %8llu %10s %10s\n", m.methods[i].method,
                (unsigned long long)m.methods[i].calls,
                (unsigned long long)m.methods[i].errors,
                quantile(&m, &m.methods[i], 0.5, a, sizeof(a)),
                quantile(&m, &m.methods[i], 0.99, b, sizeof(b)));
     }
+    printf("associations_open: %u\nhandshakes_open: %u\n"
+           "handshakes_completed: %llu\nhandshakes_failed: %llu\n"
+           "key_updates: %llu\nmessages_sealed: %llu\nmessages_opened: %llu\n"
+           "messages_rejected: %llu\nsecure_heap_used: %llu\n",
+           m.associations_open, m.handshakes_open,
+           (unsigned long long)m.handshakes_completed,
+           (unsigned long long)m.handshakes_failed,
+           (unsigned long long)m.key_updates,
+           (unsigned long long)m.messages_sealed,
+           (unsigned long long)m.messages_opened,
+           (unsigned long long)m.messages_rejected,
+           (unsigned long long)m.secure_heap_used);
     kwc_free(c);
     return KW_EXIT_OK;
 }

@@ -7,7 +7,7 @@
 #include "cmds.h"
 
 /* Each group lives in its own cmd_<group>.c. */
-extern const struct kw_cmd kw_cmd_hsm;
+extern const struct kw_cmd kw_cmd_hsm, kw_cmd_ccs;
 extern const struct kw_cmd kw_cmd_keys, kw_cmd_pubkey, kw_cmd_sign,
     kw_cmd_verify, kw_cmd_session, kw_cmd_seal, kw_cmd_open, kw_cmd_metrics;
 extern const struct kw_cmd kw_cmd_keyref, kw_cmd_secret;
@@ -22,6 +22,7 @@ static const struct kw_cmd *const kw_cmds[] = {
     &kw_cmd_seal,
     &kw_cmd_open,
     &kw_cmd_metrics,
+    &kw_cmd_ccs,
     &kw_cmd_keyref, /* cmd_keyref.c: key-reference files */
     &kw_cmd_secret, /* cmd_secret.c: AES and HMAC keys in the token */
 };
