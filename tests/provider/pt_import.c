@@ -6,11 +6,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
 static hsm_module *pi_mod;
 static hsm_token *pi_tok;
+
+/* URIs name token objects only (hsm/object.c), so the keys are token
+ * objects: labelled "<label>-<pid>" so that tests running at the same time
+ * never share a label, and destroyed again by pi_close(). */
+static hsm_key **pi_made;
+static size_t pi_nmade;
+
+static void made_keep(hsm_key *k)
+{
+    hsm_key **n = realloc(pi_made, (pi_nmade + 1) * sizeof(*n));
+
+    if (n == NULL) {
+        hsm_key_free(k);
+        return;
+    }
+    pi_made = n;
+    pi_made[pi_nmade++] = k;
+}
+
+/* The label a test's short name becomes in the token (static buffer, one
+ * of four in rotation). */
+static const char *label_of(const char *name)
+{
+    static char buf[4][128];
+    static int next;
+    char *b = buf[next++ % 4];
+
+    snprintf(b, sizeof(buf[0]), "%s-%ld", name, (long)getpid());
+    return b;
+}
 
 hsm_token *pi_token(void)
 {
@@ -35,6 +66,13 @@ hsm_token *pi_token(void)
 
 void pi_close(void)
 {
+    for (size_t i = 0; i < pi_nmade; i++) {
+        hsm_key_destroy(pi_made[i]);
+        hsm_key_free(pi_made[i]);
+    }
+    free(pi_made);
+    pi_made = NULL;
+    pi_nmade = 0;
     hsm_token_free(pi_tok);
     hsm_module_free(pi_mod);
     pi_tok = NULL;
@@ -53,10 +91,11 @@ static const char *uri_for(const char *label)
 }
 
 const char *pi_secret(CK_KEY_TYPE type, const uint8_t *val, size_t len,
-                      const char *label, unsigned usage)
+                      const char *name, unsigned usage)
 {
+    const char *label = label_of(name);
     CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-    CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
+    CK_BBOOL yes = CK_TRUE;
     CK_BBOOL enc = (usage & HSM_USE_ENCRYPT) != 0,
              dec = (usage & HSM_USE_DECRYPT) != 0,
              sign = (usage & HSM_USE_SIGN) != 0,
@@ -65,7 +104,7 @@ const char *pi_secret(CK_KEY_TYPE type, const uint8_t *val, size_t len,
     CK_ATTRIBUTE t[] = {
         {CKA_CLASS, &cls, sizeof(cls)},
         {CKA_KEY_TYPE, &type, sizeof(type)},
-        {CKA_TOKEN, &no, sizeof(no)},
+        {CKA_TOKEN, &yes, sizeof(yes)},
         {CKA_SENSITIVE, &yes, sizeof(yes)},
         {CKA_VALUE, (void *)val, len},
         {CKA_LABEL, (void *)label, strlen(label)},
@@ -87,7 +126,7 @@ const char *pi_secret(CK_KEY_TYPE type, const uint8_t *val, size_t len,
                 hsm_error_detail());
         return NULL;
     }
-    hsm_key_free(k);
+    made_keep(k);
     return uri_for(label);
 }
 
@@ -111,11 +150,12 @@ static const uint8_t *curve_der(const char *curve, size_t *len)
 }
 
 const char *pi_ec(const char *curve, const uint8_t *sk, size_t sklen,
-                  const uint8_t *pk, size_t pklen, const char *label)
+                  const uint8_t *pk, size_t pklen, const char *name)
 {
+    const char *label = label_of(name);
     CK_OBJECT_CLASS priv = CKO_PRIVATE_KEY, pub = CKO_PUBLIC_KEY;
     CK_KEY_TYPE ec = CKK_EC;
-    CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
+    CK_BBOOL yes = CK_TRUE;
     size_t der_len;
     const uint8_t *der = curve_der(curve, &der_len);
     uint8_t point[4 + 133];
@@ -136,7 +176,7 @@ const char *pi_ec(const char *curve, const uint8_t *sk, size_t sklen,
         CK_ATTRIBUTE t[] = {
             {CKA_CLASS, &priv, sizeof(priv)},
             {CKA_KEY_TYPE, &ec, sizeof(ec)},
-            {CKA_TOKEN, &no, sizeof(no)},
+            {CKA_TOKEN, &yes, sizeof(yes)},
             {CKA_SENSITIVE, &yes, sizeof(yes)},
             {CKA_EC_PARAMS, (void *)der, der_len},
             {CKA_VALUE, (void *)sk, sklen},
@@ -148,21 +188,23 @@ const char *pi_ec(const char *curve, const uint8_t *sk, size_t sklen,
         if (pi_token() == NULL)
             return NULL;
         rv = hsm_object_create(pi_tok, t, sizeof(t) / sizeof(t[0]), &k);
-        hsm_key_free(k);
+        if (rv == CKR_OK)
+            made_keep(k);
         k = NULL;
     }
     if (rv == CKR_OK) {
         CK_ATTRIBUTE t[] = {
             {CKA_CLASS, &pub, sizeof(pub)},
             {CKA_KEY_TYPE, &ec, sizeof(ec)},
-            {CKA_TOKEN, &no, sizeof(no)},
+            {CKA_TOKEN, &yes, sizeof(yes)},
             {CKA_EC_PARAMS, (void *)der, der_len},
             {CKA_EC_POINT, point, point_len},
             {CKA_LABEL, (void *)label, strlen(label)},
             {CKA_ID, (void *)label, strlen(label)},
         };
         rv = hsm_object_create(pi_tok, t, sizeof(t) / sizeof(t[0]), &k);
-        hsm_key_free(k);
+        if (rv == CKR_OK)
+            made_keep(k);
     }
     if (rv != CKR_OK) {
         fprintf(stderr, "  pi_ec %s: %s: %s\n", label, hsm_rv_name(rv),
