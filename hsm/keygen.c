@@ -319,6 +319,8 @@ CK_RV hsm_keygen_secret(hsm_token *t, CK_KEY_TYPE type, size_t len,
 
     hsm_clear_detail();
     *out = NULL;
+    if ((rv = hsm_token_check_secret_create(t)) != CKR_OK)
+        return rv;
     if (type == CKK_AES) {
         if (len != 16 && len != 24 && len != 32) {
             hsm_set_detail("AES key length %zu: use 16, 24 or 32 bytes", len);
@@ -367,6 +369,8 @@ CK_RV hsm_key_unwrap(hsm_key *wrapping_key, CK_MECHANISM_TYPE mech,
 
     hsm_clear_detail();
     *out = NULL;
+    if ((rv = hsm_token_check_secret_create(t)) != CKR_OK)
+        return rv;
     if (mech != CKM_AES_KEY_WRAP && mech != CKM_AES_KEY_WRAP_PAD)
         return CKR_MECHANISM_INVALID;
     if (wrapping_key->cls != CKO_SECRET_KEY ||

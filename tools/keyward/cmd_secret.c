@@ -270,6 +270,11 @@ static int act_generate(const struct secret_opts *o)
     }
     if ((r = ctx_open(&c, o, o->token)) != KW_EXIT_OK)
         goto out;
+    /* Before anything else: some tokens cannot make secret keys at all. */
+    if ((rv = hsm_token_check_secret_create(c.tok)) != CKR_OK) {
+        r = secret_fail(rv, "key generation");
+        goto out;
+    }
     if ((rv = hsm_keygen_secret(c.tok, type, bits / 8, &g, &k)) != CKR_OK) {
         r = secret_fail(rv, "key generation");
         goto out;
@@ -334,6 +339,10 @@ static int act_unwrap(const struct secret_opts *o)
     }
     if ((r = ctx_open(&c, o, o->wrapping)) != KW_EXIT_OK)
         goto out;
+    if ((rv = hsm_token_check_secret_create(c.tok)) != CKR_OK) {
+        r = secret_fail(rv, "unwrapping");
+        goto out;
+    }
     if ((rv = hsm_key_find(c.tok, c.uri, CKO_SECRET_KEY, &kek)) != CKR_OK) {
         r = secret_fail(rv, "finding the wrapping key");
         goto out;
