@@ -95,11 +95,29 @@ static bool is_cbc(const struct aes *a)
     return a->ci->mode == EVP_CIPH_CBC_MODE;
 }
 
+/* What the message needs from the token. With padding, decryption has its
+ * own capability: tpm2-pkcs11 1.9.0 lists AES-CBC-PAD decryption but fails
+ * it, and hsm/ takes the flag away, so the refusal comes from here. */
 static enum prov_cap aes_cap(const struct aes *a)
 {
     if (!is_cbc(a))
         return PROV_CAP_AES_CTR;
-    return a->padding ? PROV_CAP_AES_CBC_PAD : PROV_CAP_AES_CBC;
+    if (!a->padding)
+        return PROV_CAP_AES_CBC;
+    return a->enc == 0 ? PROV_CAP_AES_CBC_PAD_DEC : PROV_CAP_AES_CBC_PAD;
+}
+
+/* At init or when the key arrives. CTR's needs are known now. CBC's depend
+ * on the padding, which applications often set after init
+ * (EVP_CIPHER_CTX_set_padding): its capability is checked when the data
+ * comes (aes_ready), still before any token call; the key's usage now. */
+static int aes_check_key(struct aes *a)
+{
+    if (!is_cbc(a))
+        return prov_cipher_check_key(a->ctx, &a->key, aes_cap(a), a->enc,
+                                     a->ci->name);
+    return a->key.key == NULL || a->enc < 0 ||
+           prov_cipher_check_usage(a->ctx, &a->key, a->enc == 1, a->ci->name);
 }
 
 static int aes_init(struct aes *a, const unsigned char *key,
@@ -122,7 +140,7 @@ static int aes_init(struct aes *a, const unsigned char *key,
         memcpy(a->iv, iv, AES_BLOCK);
         a->iv_known = a->iv_fresh = true;
     }
-    return aes_set_ctx_params(a, params);
+    return aes_set_ctx_params(a, params) && aes_check_key(a);
 }
 
 static int aes_einit(void *vctx, const unsigned char *key, size_t keylen,
@@ -309,7 +327,8 @@ static int aes_set_ctx_params(void *vctx, const OSSL_PARAM params[])
     if (OSSL_PARAM_locate_const(params, PROV_PARAM_KEY_URI) != NULL) {
         hsm_op_free(a->op);
         a->op = NULL;
-        if (!prov_secret_set_params(a->ctx, &a->key, params, &need))
+        if (!prov_secret_set_params(a->ctx, &a->key, params, &need) ||
+            !aes_check_key(a))
             return 0;
     }
     if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_PADDING)) !=

@@ -155,7 +155,11 @@ static int gcm_init(struct gcm *g, const unsigned char *key,
         memcpy(g->iv, iv, ivlen);
         g->iv_known = g->iv_fresh = true;
     }
-    return gcm_set_ctx_params(g, params);
+    /* A token without AES-GCM, or a key that may not go this way, is
+     * refused here, before any data (tpm2-pkcs11 has no AES-GCM). */
+    return gcm_set_ctx_params(g, params) &&
+           prov_cipher_check_key(g->ctx, &g->key, PROV_CAP_AES_GCM, g->enc,
+                                 g->ci->name);
 }
 
 static int gcm_einit(void *vctx, const unsigned char *key, size_t keylen,
@@ -461,7 +465,9 @@ static int gcm_set_key(struct gcm *g, const OSSL_PARAM params[])
     if (OSSL_PARAM_locate_const(params, PROV_PARAM_KEY_URI) == NULL)
         return 1;
     gcm_reset(g);
-    return prov_secret_set_params(g->ctx, &g->key, params, &need);
+    return prov_secret_set_params(g->ctx, &g->key, params, &need) &&
+           prov_cipher_check_key(g->ctx, &g->key, PROV_CAP_AES_GCM, g->enc,
+                                 g->ci->name);
 }
 
 static int gcm_set_tag(struct gcm *g, const OSSL_PARAM *p)

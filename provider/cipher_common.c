@@ -90,6 +90,15 @@ int prov_cipher_check_usage(prov_ctx *ctx, const struct prov_secret *s,
     return 0;
 }
 
+int prov_cipher_check_key(prov_ctx *ctx, const struct prov_secret *s,
+                          enum prov_cap cap, int enc, const char *what)
+{
+    if (s->key == NULL || enc < 0)
+        return 1;
+    return prov_cap_check(ctx, s->pt, cap, what) &&
+           prov_cipher_check_usage(ctx, s, enc == 1, what);
+}
+
 int prov_buf_reserve(uint8_t **buf, size_t *cap, size_t used, size_t need)
 {
     size_t ncap;

@@ -159,6 +159,7 @@ enum prov_cap {
     PROV_CAP_AES_CTR,
     PROV_CAP_AES_CBC,
     PROV_CAP_AES_CBC_PAD,
+    PROV_CAP_AES_CBC_PAD_DEC, /* decryption: not on tpm2-pkcs11 (hsm/) */
     PROV_CAP_AES_CMAC,
     PROV_CAP_HMAC_SHA256,
     PROV_CAP_HMAC_SHA384,
@@ -457,6 +458,11 @@ OSSL_FUNC_mac_init_skey_fn prov_mac_init_skey;
 #define PROV_MAC_SKEY_DISPATCH
 #endif
 
+/* Once a cipher knows its key and direction (enc 1/0; -1: not yet):
+ * checks the token offers cap and the key allows the direction, so that a
+ * gap shows at init, before any data. 1 when the key is not known yet. */
+int prov_cipher_check_key(prov_ctx *ctx, const struct prov_secret *s,
+                          enum prov_cap cap, int enc, const char *what);
 /* Raises unless key is NULL: keyward ciphers and MACs take no key bytes. */
 int prov_no_raw_key(prov_ctx *ctx, const unsigned char *key,
                     const char *what);

@@ -159,6 +159,7 @@ static const struct {
     [PROV_CAP_AES_CTR] = {CKM_AES_CTR, CKF_ENCRYPT},
     [PROV_CAP_AES_CBC] = {CKM_AES_CBC, CKF_ENCRYPT},
     [PROV_CAP_AES_CBC_PAD] = {CKM_AES_CBC_PAD, CKF_ENCRYPT},
+    [PROV_CAP_AES_CBC_PAD_DEC] = {CKM_AES_CBC_PAD, CKF_DECRYPT},
     [PROV_CAP_AES_CMAC] = {CKM_AES_CMAC, CKF_SIGN},
     [PROV_CAP_HMAC_SHA256] = {CKM_SHA256_HMAC, CKF_SIGN},
     [PROV_CAP_HMAC_SHA384] = {CKM_SHA384_HMAC, CKF_SIGN},
@@ -180,14 +181,30 @@ CK_MECHANISM_TYPE prov_cap_mech(enum prov_cap cap)
     return cap_table[cap].mech;
 }
 
+static const char *use_name(CK_FLAGS flags)
+{
+    switch (flags) {
+    case CKF_SIGN:
+        return "signing";
+    case CKF_ENCRYPT:
+        return "encryption";
+    case CKF_DECRYPT:
+        return "decryption";
+    case CKF_DERIVE:
+        return "key derivation";
+    default:
+        return "key generation";
+    }
+}
+
 int prov_cap_check(prov_ctx *ctx, const struct prov_token *pt,
                    enum prov_cap cap, const char *what)
 {
     if (pt == NULL || (pt->caps & (UINT64_C(1) << cap)) != 0)
         return 1;
     PROV_RAISE(ctx, KW_R_MECH_UNSUPPORTED,
-               "%s needs %s, which token '%s' does not offer", what,
-               hsm_mech_name(cap_table[cap].mech),
+               "%s needs %s for %s, which token '%s' does not offer", what,
+               hsm_mech_name(cap_table[cap].mech), use_name(cap_table[cap].flags),
                hsm_token_get0_info(pt->tok)->label);
     return 0;
 }

@@ -520,7 +520,8 @@ static int test_cbc_errors(void)
     return ok;
 }
 
-/* A key without CKA_ENCRYPT, and a counter that would wrap. */
+/* A key without CKA_ENCRYPT (refused at init, before any data), and a
+ * counter that would wrap. */
 static int test_usage_and_counter(void)
 {
     uint8_t k[16] = {7}, iv[16], buf[48] = {0}, out[64];
@@ -532,9 +533,10 @@ static int test_usage_and_counter(void)
 
     memset(iv, 0xff, sizeof(iv));
     ok = TEST_ptr(dec_only) && TEST_ptr(both) &&
-         TEST_ptr(x = kw_ctx("KEYWARD-AES-128-GCM", dec_only, 1)) &&
-         TEST_true(EVP_EncryptInit_ex2(x, NULL, NULL, iv, NULL)) &&
-         TEST_false(EVP_EncryptUpdate(x, out, &n, buf, 16)) &&
+         TEST_ptr_null(x = kw_ctx("KEYWARD-AES-128-GCM", dec_only, 1)) &&
+         TEST_true(pt_error_has("its CKA_ENCRYPT is false")) &&
+         TEST_ptr(x = kw_ctx("KEYWARD-AES-128-GCM", dec_only, 0)) &&
+         TEST_false(EVP_EncryptInit_ex2(x, NULL, NULL, iv, NULL)) &&
          TEST_true(pt_error_has("its CKA_ENCRYPT is false")) &&
          TEST_ptr(y = kw_ctx("KEYWARD-AES-128-CTR", both, 1)) &&
          TEST_true(EVP_EncryptInit_ex2(y, NULL, NULL, iv, NULL)) &&
