@@ -55,6 +55,15 @@ struct hsm_module {
      * has CKM_AES_KEY_GEN, and there is no AES-KEY-WRAP to unwrap with;
      * only its own tool (tpm2_ptool addkey) makes them. */
     bool no_secret_create;
+    /* tpm2-pkcs11 1.9.0 runs AES-CTR like a block mode: data in whole
+     * 16-byte blocks only (C_Encrypt of 20 bytes is CKR_DATA_LEN_RANGE),
+     * C_EncryptUpdate holds partial blocks back. Callers are told
+     * (HSM_QUIRK_CTR_WHOLE_BLOCKS). */
+    bool ctr_whole_blocks;
+    /* tpm2-pkcs11 1.9.0 HMACs at most 4096 bytes per message, single- or
+     * multi-part; past that C_Sign/C_SignFinal answer
+     * CKR_BUFFER_TOO_SMALL whatever the room (HSM_QUIRK_HMAC_4096). */
+    bool hmac_4096;
     atomic_uint fork_gen;   /* hsm_fork_gen the module state belongs to */
     pthread_mutex_t lock;   /* tokens list, re-initialisation */
     struct hsm_token *tokens;

@@ -656,6 +656,12 @@ CK_RV hsm_token_check_secret_create(const hsm_token *t)
     return HSM_RV_MECH_UNSUPPORTED;
 }
 
+unsigned hsm_token_quirks(const hsm_token *t)
+{
+    return (t->mod->ctr_whole_blocks ? HSM_QUIRK_CTR_WHOLE_BLOCKS : 0) |
+           (t->mod->hmac_4096 ? HSM_QUIRK_HMAC_4096 : 0);
+}
+
 const CK_MECHANISM_TYPE *hsm_token_get0_mechs(const hsm_token *t, size_t *n)
 {
     *n = t->nmechs;

@@ -268,6 +268,17 @@ static int aes_update(void *vctx, unsigned char *out, size_t *outl,
         PROV_RAISE(a->ctx, KW_R_OUT_OF_ORDER, "%s takes no AAD", a->ci->name);
         return 0;
     }
+    /* tpm2-pkcs11 1.9.0 does AES-CTR in whole blocks only (hsm/): say so
+     * before the token holds bytes back or refuses the end. */
+    if (!is_cbc(a) && inl % AES_BLOCK != 0 &&
+        (hsm_token_quirks(a->key.pt->tok) & HSM_QUIRK_CTR_WHOLE_BLOCKS)) {
+        PROV_RAISE(a->ctx, KW_R_BAD_LENGTH,
+                   "%s: token '%s' does AES-CTR in whole %d-byte blocks only "
+                   "(tpm2-pkcs11); this part has %zu bytes",
+                   a->ci->name, hsm_token_get0_info(a->key.pt->tok)->label,
+                   AES_BLOCK, inl);
+        return 0;
+    }
     if (a->op == NULL && !aes_start(a))
         return 0;
     ERR_set_mark();

@@ -481,10 +481,12 @@ static int dhkem_init(struct dhkem *k, prov_key *key, int op,
                    "DHKEM needs an EC key on P-256, P-384 or P-521");
         return 0;
     }
+    /* The token first: if it has no ECDH at all (tpm2-pkcs11 1.9.0), that
+     * is the message, whatever the key allows. */
     if (op == EVP_PKEY_OP_DECAPSULATE &&
-        (!prov_key_check_private(key, HSM_USE_DERIVE, "DHKEM decapsulation") ||
-         !prov_cap_check(k->ctx, key->pt, PROV_CAP_ECDH,
-                         "DHKEM decapsulation")))
+        (!prov_cap_check(k->ctx, key->pt, PROV_CAP_ECDH,
+                         "DHKEM decapsulation") ||
+         !prov_key_check_private(key, HSM_USE_DERIVE, "DHKEM decapsulation")))
         return 0;
     prov_key_up_ref(key);
     prov_key_free(k->key);

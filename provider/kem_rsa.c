@@ -70,11 +70,12 @@ static int rsasve_init(struct rsasve *r, prov_key *key, int op,
         PROV_RAISE(r->ctx, KW_R_KEY_UNSUITABLE, "RSASVE needs an RSA key");
         return 0;
     }
+    /* The token first: without raw RSA, that is the message. */
     if (op == EVP_PKEY_OP_DECAPSULATE &&
-        (!prov_key_check_private(key, HSM_USE_DECRYPT,
-                                 "RSASVE decapsulation") ||
-         !prov_cap_check(r->ctx, key->pt, PROV_CAP_RSA_X509,
-                         "RSASVE decapsulation")))
+        (!prov_cap_check(r->ctx, key->pt, PROV_CAP_RSA_X509,
+                         "RSASVE decapsulation") ||
+         !prov_key_check_private(key, HSM_USE_DECRYPT,
+                                 "RSASVE decapsulation")))
         return 0;
     prov_key_up_ref(key);
     prov_key_free(r->key);

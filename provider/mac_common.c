@@ -183,6 +183,18 @@ int prov_mac_update(void *vctx, const unsigned char *in, size_t inl)
         return 0;
     if (inl == 0)
         return 1;
+    /* tpm2-pkcs11 1.9.0 MACs at most 4096 bytes (hsm/), the size of buf:
+     * say so rather than let it fail the end with a wrong reason. */
+    _Static_assert(PROV_MAC_BUF == 4096, "the tpm2-pkcs11 HMAC limit");
+    if (inl > sizeof(m->buf) - m->buflen &&
+        (hsm_token_quirks(m->key.pt->tok) & HSM_QUIRK_HMAC_4096)) {
+        PROV_RAISE(m->ctx, KW_R_BAD_LENGTH,
+                   "%s: token '%s' MACs at most 4096 bytes per message "
+                   "(tpm2-pkcs11); this one has %zu so far",
+                   m->alg->name, hsm_token_get0_info(m->key.pt->tok)->label,
+                   m->buflen + inl);
+        return 0;
+    }
     if (m->op == NULL && inl <= sizeof(m->buf) - m->buflen) {
         memcpy(m->buf + m->buflen, in, inl);
         m->buflen += inl;

@@ -5,7 +5,8 @@
 # key (AES-KEY-WRAP, RFC 3394 section 4.6's vector; AES-KEY-WRAP-PAD, RFC
 # 5649, wrapped by the openssl command); the keys then work through the
 # keyward provider with the openssl command (openssl mac), giving the MACs
-# the default provider computes from the known key bytes.
+# the default provider computes from the known key bytes. On the TPM
+# (test_secret_tool.tpm): the clear refusal tpm2-pkcs11 needs.
 . "$KW_SOURCE_DIR/tests/provider/provtest.sh"
 
 KW="$KW_BUILD_DIR/tools/keyward/keyward"
@@ -19,6 +20,27 @@ mac_kw() {
     shift
     kw openssl mac $P -in "$work/msg" -macopt "pkcs11_uri:$u?$pin" "$@"
 }
+
+# --- the TPM (test_secret_tool.tpm) ---------------------------------------
+# tpm2-pkcs11 makes no AES or HMAC key through PKCS#11 (its mechanism list
+# says otherwise): keyward says so at once and names the way that works;
+# keys made that way (the fixture's, by tpm2_ptool) work through keyward.
+if [ "$KW_TOKEN_DRIVER" = tpm2 ]; then
+    for t in aes:128 hmac:256; do
+        expect_fail "cannot create AES or HMAC keys through PKCS#11" \
+            "$KW" secret generate --token "$tok" --type $t --label x \
+            --pin-file "$pf"
+        grep -q "tpm2_ptool addkey" "$work/err" || fail "no way out: $(cat "$work/err")"
+    done
+    head -c 40 /dev/zero >"$work/wrapped"
+    expect_fail "cannot create AES or HMAC keys through PKCS#11" \
+        "$KW" secret unwrap --wrapping-key "$KW_AES128_URI" \
+        --in "$work/wrapped" --type hmac --label x --pin-file "$pf"
+    mac_kw "$KW_HMAC256_URI" -macopt digest:SHA256 KEYWARD-HMAC >"$work/m1"
+    [ "$(tr -d '\n' <"$work/m1" | wc -c)" -eq 64 ] || fail "TPM HMAC size"
+    echo "ok: keyward secret (TPM)"
+    exit 0
+fi
 
 # --- generate ------------------------------------------------------------
 aes=$(kw "$KW" secret generate --token "$tok" --type aes:256 \
