@@ -159,6 +159,38 @@ static int aes_dinit(void *vctx, const unsigned char *key, size_t keylen,
     return aes_init(vctx, key, iv, ivlen, params, 0);
 }
 
+#ifdef PROV_HAVE_SKEY
+/* OpenSSL 3.5's EVP_CipherInit_SKEY with a keyward EVP_SKEY: untested here
+ * (skeymgmt_secret.c). */
+static OSSL_FUNC_cipher_encrypt_skey_init_fn aes_einit_skey;
+static OSSL_FUNC_cipher_decrypt_skey_init_fn aes_dinit_skey;
+
+static int aes_skey_init(struct aes *a, void *skeydata,
+                         const unsigned char *iv, size_t ivlen,
+                         const OSSL_PARAM params[], int enc)
+{
+    struct prov_secret_need need = prov_cipher_need(a->ci);
+
+    hsm_op_free(a->op);
+    a->op = NULL;
+    if (!prov_skey_get_secret(a->ctx, skeydata, &a->key, &need))
+        return 0;
+    return aes_init(a, NULL, iv, ivlen, params, enc);
+}
+
+static int aes_einit_skey(void *vctx, void *skeydata, const unsigned char *iv,
+                          size_t ivlen, const OSSL_PARAM params[])
+{
+    return aes_skey_init(vctx, skeydata, iv, ivlen, params, 1);
+}
+
+static int aes_dinit_skey(void *vctx, void *skeydata, const unsigned char *iv,
+                          size_t ivlen, const OSSL_PARAM params[])
+{
+    return aes_skey_init(vctx, skeydata, iv, ivlen, params, 0);
+}
+#endif
+
 static int aes_ready(struct aes *a)
 {
     if (!prov_secret_ready(a->ctx, &a->key, aes_cap(a), a->ci->name))
@@ -329,8 +361,7 @@ static int aes_cipher(void *vctx, unsigned char *out, size_t *outl,
 static int aes_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 {
     struct aes *a = vctx;
-    struct prov_secret_need need = {
-        a->ci->name, {CKK_AES}, 1, a->ci->keybits, 0};
+    struct prov_secret_need need = prov_cipher_need(a->ci);
     const OSSL_PARAM *p;
 
     if (params == NULL)

@@ -178,6 +178,37 @@ static int gcm_dinit(void *vctx, const unsigned char *key, size_t keylen,
     return gcm_init(vctx, key, iv, ivlen, params, 0);
 }
 
+#ifdef PROV_HAVE_SKEY
+/* OpenSSL 3.5's EVP_CipherInit_SKEY with a keyward EVP_SKEY: untested here
+ * (skeymgmt_secret.c). */
+static OSSL_FUNC_cipher_encrypt_skey_init_fn gcm_einit_skey;
+static OSSL_FUNC_cipher_decrypt_skey_init_fn gcm_dinit_skey;
+
+static int gcm_skey_init(struct gcm *g, void *skeydata,
+                         const unsigned char *iv, size_t ivlen,
+                         const OSSL_PARAM params[], int enc)
+{
+    struct prov_secret_need need = prov_cipher_need(g->ci);
+
+    gcm_reset(g);
+    if (!prov_skey_get_secret(g->ctx, skeydata, &g->key, &need))
+        return 0;
+    return gcm_init(g, NULL, iv, ivlen, params, enc);
+}
+
+static int gcm_einit_skey(void *vctx, void *skeydata, const unsigned char *iv,
+                          size_t ivlen, const OSSL_PARAM params[])
+{
+    return gcm_skey_init(vctx, skeydata, iv, ivlen, params, 1);
+}
+
+static int gcm_dinit_skey(void *vctx, void *skeydata, const unsigned char *iv,
+                          size_t ivlen, const OSSL_PARAM params[])
+{
+    return gcm_skey_init(vctx, skeydata, iv, ivlen, params, 0);
+}
+#endif
+
 /* Everything a message needs before its data. */
 static int gcm_ready(struct gcm *g)
 {
@@ -459,8 +490,7 @@ static int gcm_cipher(void *vctx, unsigned char *out, size_t *outl,
 
 static int gcm_set_key(struct gcm *g, const OSSL_PARAM params[])
 {
-    struct prov_secret_need need = {
-        g->ci->name, {CKK_AES}, 1, g->ci->keybits, 0};
+    struct prov_secret_need need = prov_cipher_need(g->ci);
 
     if (OSSL_PARAM_locate_const(params, PROV_PARAM_KEY_URI) == NULL)
         return 1;

@@ -65,6 +65,11 @@ const OSSL_PARAM *prov_cipher_gettable_params(void)
     return cipher_known_gettable;
 }
 
+struct prov_secret_need prov_cipher_need(const struct prov_cipher_info *ci)
+{
+    return (struct prov_secret_need){ci->name, {CKK_AES}, 1, ci->keybits, 0};
+}
+
 int prov_no_raw_key(prov_ctx *ctx, const unsigned char *key, const char *what)
 {
     if (key == NULL)

@@ -122,6 +122,21 @@ int prov_mac_init(void *vctx, const unsigned char *key, size_t keylen,
     return 1;
 }
 
+#ifdef PROV_HAVE_SKEY
+/* OpenSSL 3.5's EVP_MAC_init_SKEY with a keyward EVP_SKEY: untested here
+ * (skeymgmt_secret.c). */
+int prov_mac_init_skey(void *vctx, void *skeydata, const OSSL_PARAM params[])
+{
+    struct prov_mac *m = vctx;
+
+    mac_reset(m);
+    m->inited = false;
+    if (!prov_skey_get_secret(m->ctx, skeydata, &m->key, &m->alg->key_any))
+        return 0;
+    return prov_mac_init(m, NULL, 0, params);
+}
+#endif
+
 static int mac_ready(struct prov_mac *m)
 {
     if (m->inited)

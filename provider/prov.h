@@ -13,6 +13,7 @@
 #include <openssl/core_dispatch.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 #include <openssl/param_build.h>
 
 #include "hsm.h"
@@ -399,7 +400,7 @@ struct prov_secret {
 /* What an operation needs from the key it is given. */
 struct prov_secret_need {
     const char *what;      /* "KEYWARD-AES-256-GCM", for messages */
-    CK_KEY_TYPE types[4];  /* accepted key types; types[0] names them */
+    CK_KEY_TYPE types[5];  /* accepted key types; types[0] names them */
     size_t ntypes;
     size_t bits;           /* exact size, 0: any */
     unsigned usage;        /* HSM_USE_* the key must allow, 0: checked later */
@@ -438,14 +439,23 @@ struct prov_cipher_info {
 int prov_cipher_get_params(const struct prov_cipher_info *ci,
                            OSSL_PARAM params[]);
 const OSSL_PARAM *prov_cipher_gettable_params(void);
+/* The key need of a cipher: an AES key of its size. */
+struct prov_secret_need prov_cipher_need(const struct prov_cipher_info *ci);
 /* EVP_SKEY (OpenSSL 3.5 and later): the same token keys as opaque
- * symmetric keys (skeymgmt_secret.c). Compiled only against 3.5 headers. */
-#if OPENSSL_VERSION_NUMBER >= 0x30500000L && defined(OSSL_OP_SKEYMGMT)
+ * symmetric keys (skeymgmt_secret.c). Compiled only against 3.5 headers,
+ * never here (Debian 12 has 3.0): untested. */
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L && defined(OSSL_FUNC_SKEYMGMT_IMPORT)
 #define PROV_HAVE_SKEY 1
+#define PROV_SKEYMGMT_NAME "KEYWARD-SECRET"
 extern const OSSL_DISPATCH prov_secret_skeymgmt_functions[];
-/* The secret an EVP_SKEY of keyward's holds (a reference to s's key). */
+/* Points s at the key a keyward EVP_SKEY holds (skeydata NULL: leaves s
+ * as it is), checked against need. 1 on success; raises otherwise. */
 int prov_skey_get_secret(prov_ctx *ctx, void *skeydata, struct prov_secret *s,
                          const struct prov_secret_need *need);
+/* Points s at from's key after checking it against need (prov_secret.c). */
+int prov_secret_adopt(prov_ctx *ctx, struct prov_secret *s,
+                      const struct prov_secret *from,
+                      const struct prov_secret_need *need);
 #define PROV_CIPHER_SKEY_DISPATCH(pfx)                                         \
     {OSSL_FUNC_CIPHER_ENCRYPT_SKEY_INIT, (void (*)(void))pfx##_einit_skey},    \
         {OSSL_FUNC_CIPHER_DECRYPT_SKEY_INIT,                                   \

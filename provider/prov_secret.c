@@ -285,6 +285,22 @@ int prov_secret_set(prov_ctx *ctx, struct prov_secret *s, const char *uri,
     return 1;
 }
 
+#ifdef PROV_HAVE_SKEY
+/* OpenSSL 3.5's EVP_SKEY (skeymgmt_secret.c): untested here. */
+int prov_secret_adopt(prov_ctx *ctx, struct prov_secret *s,
+                      const struct prov_secret *from,
+                      const struct prov_secret_need *need)
+{
+    if (!check_need(ctx, from->key, need))
+        return 0;
+    hsm_key_up_ref(from->key);
+    hsm_key_free(s->key);
+    s->key = from->key;
+    s->pt = from->pt;
+    return 1;
+}
+#endif
+
 int prov_secret_set_params(prov_ctx *ctx, struct prov_secret *s,
                            const OSSL_PARAM params[],
                            const struct prov_secret_need *need)

@@ -83,6 +83,15 @@ static const OSSL_ALGORITHM mac_algs[] = {
      "AES-CMAC with a token key"},
     {NULL, NULL, NULL, NULL}};
 
+#ifdef PROV_HAVE_SKEY
+/* OpenSSL 3.5's EVP_SKEY: token secret keys imported by URI (untested here,
+ * see skeymgmt_secret.c). */
+static const OSSL_ALGORITHM skeymgmt_algs[] = {
+    {PROV_SKEYMGMT_NAME, PROV_PROPS, prov_secret_skeymgmt_functions,
+     "AES and HMAC keys held in a PKCS#11 token, by URI"},
+    {NULL, NULL, NULL, NULL}};
+#endif
+
 static const OSSL_ALGORITHM store_algs[] = {{"pkcs11", PROV_PROPS,
                                              prov_pkcs11_store_functions,
                                              "pkcs11: URIs (RFC 7512)"},
@@ -131,6 +140,10 @@ const OSSL_ALGORITHM *prov_algorithms(int operation_id)
         return mac_algs;
     case OSSL_OP_STORE:
         return store_algs;
+#ifdef PROV_HAVE_SKEY
+    case OSSL_OP_SKEYMGMT:
+        return skeymgmt_algs;
+#endif
     case OSSL_OP_DECODER:
         return decoder_algs;
     case OSSL_OP_ENCODER:
