@@ -474,6 +474,9 @@ static int test_gcm_misuse(void)
          TEST_true((EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 4, tag)) <=
                    0) &&
          TEST_true(pt_error_has("tag of 4 bytes")) &&
+         TEST_true((EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 17, out)) <=
+                   0) &&
+         TEST_true(pt_error_has("tag of 17 bytes")) &&
          /* AAD after data, and an IV used twice. */
          TEST_true(EVP_EncryptInit_ex2(y, NULL, NULL, iv, NULL)) &&
          TEST_true(EVP_EncryptUpdate(y, out, &n, buf, 16)) &&

@@ -423,11 +423,27 @@ static int test_bad_input_dhkem(void)
     ok &= decap_fails(ec, enc, 65, "not a point on P-256");
     memset(enc + 1, 0, 64);
     ok &= decap_fails(ec, enc, 65, "not a point on P-256");
-    /* A public key alone cannot decapsulate. */
+    /* A public key alone cannot decapsulate; nor a key made for signing
+     * only (the twins have no CKA_DERIVE). */
     pc = EVP_PKEY_CTX_new_from_pkey(NULL, pubonly, NULL);
     ok &= TEST_ptr(pc) && TEST_true(EVP_PKEY_decapsulate_init(pc, NULL) <= 0) &&
           TEST_true(pt_error_has("needs a private key in the token"));
     EVP_PKEY_CTX_free(pc);
+    pc = NULL;
+    {
+        char uri[512];
+        EVP_PKEY *twin;
+
+        snprintf(uri, sizeof(uri), "%s;id=%%0a?pin-source=file:%s",
+                 tu_var("KW_TWIN_URI"), tu_var("KW_PIN_FILE"));
+        twin = pt_load_key(uri, OSSL_STORE_INFO_PKEY);
+        pc = twin ? EVP_PKEY_CTX_new_from_pkey(NULL, twin, NULL) : NULL;
+        ok &= TEST_ptr(pc) &&
+              TEST_true(EVP_PKEY_decapsulate_init(pc, NULL) <= 0) &&
+              TEST_true(pt_error_has("its CKA_DERIVE is false"));
+        EVP_PKEY_CTX_free(pc);
+        EVP_PKEY_free(twin);
+    }
     /* The wrong operation, and ikme shorter than Nsk. */
     pc = EVP_PKEY_CTX_new_from_pkey(NULL, ec, NULL);
     ok &= TEST_ptr(pc) && TEST_true(EVP_PKEY_encapsulate_init(pc, NULL) > 0) &&
@@ -460,6 +476,21 @@ static int test_bad_input_rsasve(void)
     if (!ok)
         goto err;
     ok &= decap_fails(rsa, c, 255, "ciphertext of 255 bytes");
+    {
+        uint8_t big[257] = {0};
+
+        ok &= decap_fails(rsa, big, sizeof(big), "ciphertext of 257 bytes");
+    }
+    /* The EC operation on an RSA key. */
+    {
+        EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, rsa, NULL);
+
+        ok &= TEST_ptr(pc) &&
+              TEST_true(EVP_PKEY_decapsulate_init(pc, NULL) > 0) &&
+              TEST_true(EVP_PKEY_CTX_set_kem_op(pc, "DHKEM") <= 0) &&
+              TEST_true(pt_error_has("RSA keys do RSASVE"));
+        EVP_PKEY_CTX_free(pc);
+    }
     c[255] = 1;
     ok &= decap_fails(rsa, c, 256, "out of range");
     {
