@@ -17,6 +17,7 @@
 #define GCM_IV_MAX  128 /* bytes, as OpenSSL's own AES-GCM */
 #define GCM_TAG_MIN 12  /* SP 800-38D 5.2.1.2: 96 to 128 bits */
 #define GCM_TAG_MAX 16
+#define GCM_ONESHOT_MAX 4096 /* first parts sealed in one token call */
 
 /*
  * The parameters are OpenSSL's AES-GCM ones (ivlen, tag, taglen, iv) plus
@@ -30,6 +31,12 @@
  *   and EVP gives a stream cipher no room for output at EVP_DecryptFinal;
  * - tags are 12 to 16 bytes; each message needs its own IV (given at
  *   EVP_CipherInit_ex2): after EVP_CipherFinal_ex the IV is spent.
+ *
+ * Most messages are sealed with one EVP_EncryptUpdate. A first part of up
+ * to GCM_ONESHOT_MAX bytes is therefore sealed whole, C_EncryptInit +
+ * C_Encrypt (two token calls, not three), its tag kept for
+ * EVP_EncryptFinal_ex. If a second part comes instead, the message is run
+ * again as a multi-part operation from its start (gcm_replay).
  */
 enum gcm_state { GCM_AAD, GCM_DATA, GCM_DONE };
 
@@ -50,8 +57,12 @@ struct gcm {
     enum gcm_state st;
     bool failed;  /* the message failed: only a new init helps */
     hsm_op *op;   /* encryption in flight */
-    uint8_t *buf; /* decryption: ciphertext || tag, then the plaintext */
+    uint8_t *buf; /* decryption: ciphertext || tag, then the plaintext;
+                   * encryption: scratch */
     size_t bufcap;
+    bool oneshot;  /* the first part was sealed whole; tag holds its tag */
+    uint8_t *held; /* that part's plaintext, for gcm_replay (wiped) */
+    size_t heldlen, heldcap;
 };
 
 static OSSL_FUNC_cipher_freectx_fn gcm_freectx;
@@ -81,11 +92,20 @@ static void *gcm_newctx(void *provctx, const struct prov_cipher_info *ci)
     return g;
 }
 
+static void gcm_drop_held(struct gcm *g)
+{
+    if (g->held != NULL)
+        OPENSSL_cleanse(g->held, g->heldlen);
+    g->heldlen = 0;
+    g->oneshot = false;
+}
+
 /* Ends the message in progress, if any. */
 static void gcm_reset(struct gcm *g)
 {
     hsm_op_free(g->op);
     g->op = NULL;
+    gcm_drop_held(g);
     if (g->aad != NULL)
         OPENSSL_cleanse(g->aad, g->aadlen);
     g->aadlen = 0;
@@ -103,6 +123,7 @@ static void gcm_freectx(void *vctx)
     prov_secret_clear(&g->key);
     prov_buf_free(&g->aad, &g->aadcap);
     prov_buf_free(&g->buf, &g->bufcap);
+    prov_buf_free(&g->held, &g->heldcap);
     PROV_CLEAR_FREE(g);
 }
 
@@ -110,7 +131,7 @@ static void *gcm_dupctx(void *vctx)
 {
     struct gcm *src = vctx, *g;
 
-    if (src->op != NULL) {
+    if (src->op != NULL || src->oneshot) {
         PROV_RAISE(src->ctx, KW_R_OUT_OF_ORDER,
                    "%s: a context with a token operation in flight cannot "
                    "be copied",
@@ -120,8 +141,8 @@ static void *gcm_dupctx(void *vctx)
     if ((g = malloc(sizeof(*g))) == NULL)
         return NULL;
     *g = *src;
-    g->aad = g->buf = NULL;
-    g->aadcap = g->bufcap = 0;
+    g->aad = g->buf = g->held = NULL;
+    g->aadcap = g->bufcap = g->heldcap = g->heldlen = 0;
     prov_secret_copy(&g->key, &src->key);
     if (src->aadlen > 0 &&
         !prov_buf_reserve(&g->aad, &g->aadcap, 0, src->aadlen)) {
@@ -253,6 +274,7 @@ static void gcm_fail(struct gcm *g)
 {
     hsm_op_free(g->op);
     g->op = NULL;
+    gcm_drop_held(g);
     g->failed = true;
     g->iv_fresh = false;
 }
@@ -296,6 +318,94 @@ static int gcm_start_encrypt(struct gcm *g)
     return 1;
 }
 
+/* The first part, sealed whole: ciphertext out, tag kept, plaintext held
+ * in case a second part comes. */
+static int gcm_encrypt_oneshot(struct gcm *g, unsigned char *out, size_t *outl,
+                               size_t outsize, const unsigned char *in,
+                               size_t inl)
+{
+    struct hsm_mech m;
+    size_t n = inl + GCM_TAG_MAX;
+    CK_RV rv;
+
+    if (outsize < inl) {
+        PROV_RAISE(g->ctx, KW_R_BUFFER_TOO_SMALL,
+                   "%s: %zu bytes of ciphertext, buffer of %zu", g->ci->name,
+                   inl, outsize);
+        return 0;
+    }
+    if (!prov_buf_reserve(&g->buf, &g->bufcap, 0, n) ||
+        !prov_buf_reserve(&g->held, &g->heldcap, 0, inl)) {
+        PROV_RAISE(g->ctx, KW_R_MALLOC, "%s: encryption buffer", g->ci->name);
+        return 0;
+    }
+    gcm_mech(g, &m, GCM_TAG_MAX); /* the tag asked for is its prefix */
+    g->st = GCM_DATA;
+    g->iv_fresh = false;
+    ERR_set_mark();
+    rv = hsm_encrypt(g->key.key, &m, in, inl, g->buf, &n);
+    ERR_pop_to_mark();
+    if (rv == CKR_OK && n != inl + GCM_TAG_MAX)
+        rv = CKR_GENERAL_ERROR;
+    if (rv != CKR_OK) {
+        OPENSSL_cleanse(g->buf, g->bufcap);
+        gcm_fail(g);
+        PROV_RAISE_RV(g->ctx, rv, "%s encryption with key '%s'", g->ci->name,
+                      prov_secret_label(&g->key));
+        return 0;
+    }
+    memcpy(out, g->buf, inl);
+    memcpy(g->tag, g->buf + inl, GCM_TAG_MAX);
+    OPENSSL_cleanse(g->buf, n);
+    memcpy(g->held, in, inl);
+    g->heldlen = inl;
+    g->oneshot = true;
+    *outl = inl;
+    return 1;
+}
+
+/*
+ * A second part after a first sealed whole: the token's operation is over,
+ * so the message runs again as a multi-part operation from its start. The
+ * same key, IV, AAD and first part give the same ciphertext, released
+ * already and dropped now; the first part's own tag is dropped unseen.
+ */
+static int gcm_replay(struct gcm *g)
+{
+    size_t n = g->heldlen;
+    CK_RV rv;
+
+    if (!prov_buf_reserve(&g->buf, &g->bufcap, 0, g->heldlen)) {
+        gcm_fail(g);
+        PROV_RAISE(g->ctx, KW_R_MALLOC, "%s: encryption buffer", g->ci->name);
+        return 0;
+    }
+    if (!gcm_start_encrypt(g))
+        return 0;
+    ERR_set_mark();
+    rv = hsm_op_update(g->op, g->held, g->heldlen, g->buf, &n);
+    ERR_pop_to_mark();
+    OPENSSL_cleanse(g->buf, g->heldlen);
+    OPENSSL_cleanse(g->tag, sizeof(g->tag));
+    if (rv == CKR_OK && n != g->heldlen) {
+        /* A token that held data back: EVP has no room for it later. */
+        gcm_fail(g);
+        PROV_RAISE(g->ctx, KW_R_TOKEN_ERROR,
+                   "%s: the token cannot stream AES-GCM; seal each message "
+                   "with one EVP_EncryptUpdate",
+                   g->ci->name);
+        return 0;
+    }
+    if (rv != CKR_OK) {
+        gcm_fail(g);
+        PROV_RAISE_RV(g->ctx, rv, "%s encryption with key '%s'", g->ci->name,
+                      prov_secret_label(&g->key));
+        return 0;
+    }
+    gcm_drop_held(g);
+    return 1;
+}
+
 static int gcm_encrypt_update(struct gcm *g, unsigned char *out, size_t *outl,
                               size_t outsize, const unsigned char *in,
                               size_t inl)
@@ -303,6 +413,10 @@ static int gcm_encrypt_update(struct gcm *g, unsigned char *out, size_t *outl,
     size_t n = outsize;
     CK_RV rv;
 
+    if (g->op == NULL && !g->oneshot && inl <= GCM_ONESHOT_MAX)
+        return gcm_encrypt_oneshot(g, out, outl, outsize, in, inl);
+    if (g->oneshot && !gcm_replay(g))
+        return 0;
     if (g->op == NULL && !gcm_start_encrypt(g))
         return 0;
     ERR_set_mark();
@@ -424,6 +538,13 @@ static int gcm_encrypt_final(struct gcm *g)
     size_t n = sizeof(fin);
     CK_RV rv;
 
+    if (g->oneshot) {
+        /* The message was its first part: the tag is there already. */
+        gcm_drop_held(g);
+        g->st = GCM_DONE;
+        g->tag_set = true;
+        return 1;
+    }
     if (g->op == NULL && !gcm_start_encrypt(g))
         return 0;
     ERR_set_mark();
