@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/ui.h>
 
 #include "cmds.h"
 #include "hsm.h"
+#include "tool_token.h"
 
 static const char secret_usage[] =
     "Usage: keyward secret <action> [options]\n"
@@ -57,93 +57,6 @@ struct secret_opts {
     bool pad, extractable, session;
 };
 
-static int secret_fail(CK_RV rv, const char *what)
-{
-    const char *detail = hsm_error_detail();
-
-    return kw_fail("%s: %s (%s)%s%s", what, hsm_rv_text(rv), hsm_rv_name(rv),
-                   *detail ? ": " : "", detail);
-}
-
-static const char *module_of(const struct secret_opts *o, const hsm_uri *u)
-{
-    const char *env = getenv("KEYWARD_PKCS11_MODULE");
-
-    if (o->module != NULL)
-        return o->module;
-    if (u != NULL && hsm_uri_get0_module_path(u) != NULL)
-        return hsm_uri_get0_module_path(u);
-    return env != NULL && *env != '\0' ? env : NULL;
-}
-
-/* The PIN: --pin-file, else the URI's, else the terminal. */
-static CK_RV read_pin(const struct secret_opts *o, const hsm_uri *u, char **pin,
-                      size_t *len)
-{
-    char buf[256];
-
-    *pin = NULL;
-    *len = 0;
-    if (o->pin_file != NULL)
-        return hsm_pin_read_file(o->pin_file, pin, len);
-    if (hsm_uri_has_pin(u))
-        return hsm_uri_get_pin(u, pin, len);
-    if (!isatty(STDIN_FILENO))
-        return CKR_OK;
-    if (UI_UTIL_read_pw_string(buf, sizeof(buf), "Token user PIN: ", 0) != 0)
-        return HSM_RV_PIN_MISSING;
-    *len = strlen(buf);
-    *pin = OPENSSL_strdup(buf);
-    OPENSSL_cleanse(buf, sizeof(buf));
-    return *pin ? CKR_OK : CKR_HOST_MEMORY;
-}
-
-struct secret_ctx {
-    hsm_uri *uri;
-    hsm_module *mod;
-    hsm_token *tok;
-};
-
-static void ctx_free(struct secret_ctx *c)
-{
-    hsm_token_free(c->tok);
-    hsm_module_free(c->mod);
-    hsm_uri_free(c->uri);
-}
-
-/* Opens the token uri names and logs in. */
-static int ctx_open(struct secret_ctx *c, const struct secret_opts *o,
-                    const char *uri)
-{
-    const char *module;
-    char *pin = NULL;
-    size_t pinlen = 0;
-    CK_RV rv;
-
-    memset(c, 0, sizeof(*c));
-    if ((rv = hsm_uri_parse(uri, &c->uri)) != CKR_OK)
-        return secret_fail(rv, "the URI");
-    if ((module = module_of(o, c->uri)) == NULL)
-        return kw_fail("no PKCS#11 module: give --module PATH or set "
-                       "KEYWARD_PKCS11_MODULE");
-    if ((rv = hsm_module_open(module, NULL, &c->mod)) != CKR_OK)
-        return secret_fail(rv, "loading the PKCS#11 module");
-    if ((rv = hsm_token_open(c->mod, c->uri, &c->tok)) != CKR_OK)
-        return secret_fail(rv, "opening the token");
-    if ((rv = read_pin(o, c->uri, &pin, &pinlen)) != CKR_OK)
-        return secret_fail(rv, "reading the PIN");
-    if (pin == NULL) {
-        if (!hsm_token_get0_info(c->tok)->login_required)
-            return KW_EXIT_OK;
-        return kw_fail("token '%s' needs a PIN: give --pin-file FILE, a URI "
-                       "with pin-source, or run on a terminal",
-                       hsm_token_get0_info(c->tok)->label);
-    }
-    rv = hsm_token_login(c->tok, pin, pinlen);
-    hsm_pin_free(pin, pinlen);
-    return rv == CKR_OK ? KW_EXIT_OK : secret_fail(rv, "login");
-}
-
 static int parse_usage(const char *list, unsigned *usage)
 {
     static const struct {
@@ -174,23 +87,6 @@ static int parse_usage(const char *list, unsigned *usage)
     return *usage != 0;
 }
 
-static int parse_id(const char *hex, uint8_t *id, size_t *len)
-{
-    size_t n = strlen(hex);
-
-    if (n == 0 || n % 2 != 0 || n / 2 > *len)
-        return 0;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v;
-
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return 0;
-        id[i] = (uint8_t)v;
-    }
-    *len = n / 2;
-    return 1;
-}
-
 /* The options every action shares, into g (id is g's storage). */
 static int keygen_opts(const char *action, const struct secret_opts *o,
                        struct hsm_keygen *g, uint8_t id[64])
@@ -203,7 +99,7 @@ static int keygen_opts(const char *action, const struct secret_opts *o,
     g->token = !o->session;
     g->extractable = o->extractable;
     if (o->id_hex != NULL) {
-        if (!parse_id(o->id_hex, id, &idlen))
+        if (!kw_parse_id(o->id_hex, id, &idlen))
             return kw_usage_error(action, "--id wants hex bytes, e.g. 0a1b");
         g->id = id;
         g->id_len = idlen;
@@ -236,7 +132,7 @@ static void print_key(hsm_key *k, size_t bits)
 static int act_generate(const struct secret_opts *o)
 {
     struct hsm_keygen g = {0};
-    struct secret_ctx c = {0};
+    struct kw_token c = {0};
     hsm_key *k = NULL;
     uint8_t id[64];
     CK_KEY_TYPE type;
@@ -268,21 +164,21 @@ static int act_generate(const struct secret_opts *o)
         return kw_usage_error("secret generate", "unknown key type '%s'",
                               o->type);
     }
-    if ((r = ctx_open(&c, o, o->token)) != KW_EXIT_OK)
+    if ((r = kw_token_open(&c, o->module, o->pin_file, o->token, true)) != KW_EXIT_OK)
         goto out;
     /* Before anything else: some tokens cannot make secret keys at all. */
     if ((rv = hsm_token_check_secret_create(c.tok)) != CKR_OK) {
-        r = secret_fail(rv, "key generation");
+        r = kw_hsm_fail(rv, "key generation");
         goto out;
     }
     if ((rv = hsm_keygen_secret(c.tok, type, bits / 8, &g, &k)) != CKR_OK) {
-        r = secret_fail(rv, "key generation");
+        r = kw_hsm_fail(rv, "key generation");
         goto out;
     }
     print_key(k, 0);
 out:
     hsm_key_free(k);
-    ctx_free(&c);
+    kw_token_close(&c);
     return r;
 }
 
@@ -307,7 +203,7 @@ static uint8_t *read_file(const char *path, size_t *len)
 static int act_unwrap(const struct secret_opts *o)
 {
     struct hsm_keygen g = {0};
-    struct secret_ctx c = {0};
+    struct kw_token c = {0};
     hsm_key *kek = NULL, *k = NULL;
     uint8_t id[64], *wrapped = NULL;
     size_t wlen = 0;
@@ -337,20 +233,20 @@ static int act_unwrap(const struct secret_opts *o)
                     o->in, wlen);
         goto out;
     }
-    if ((r = ctx_open(&c, o, o->wrapping)) != KW_EXIT_OK)
+    if ((r = kw_token_open(&c, o->module, o->pin_file, o->wrapping, true)) != KW_EXIT_OK)
         goto out;
     if ((rv = hsm_token_check_secret_create(c.tok)) != CKR_OK) {
-        r = secret_fail(rv, "unwrapping");
+        r = kw_hsm_fail(rv, "unwrapping");
         goto out;
     }
     if ((rv = hsm_key_find(c.tok, c.uri, CKO_SECRET_KEY, &kek)) != CKR_OK) {
-        r = secret_fail(rv, "finding the wrapping key");
+        r = kw_hsm_fail(rv, "finding the wrapping key");
         goto out;
     }
     rv = hsm_key_unwrap(kek, o->pad ? CKM_AES_KEY_WRAP_PAD : CKM_AES_KEY_WRAP,
                         wrapped, wlen, type, &g, &k);
     if (rv != CKR_OK) {
-        r = secret_fail(rv, "unwrapping");
+        r = kw_hsm_fail(rv, "unwrapping");
         goto out;
     }
     /* AES keys are whole 8-byte blocks: RFC 5649 pads nothing, and the
@@ -360,7 +256,7 @@ out:
     free(wrapped);
     hsm_key_free(k);
     hsm_key_free(kek);
-    ctx_free(&c);
+    kw_token_close(&c);
     return r;
 }
 
