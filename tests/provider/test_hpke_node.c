@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/rand.h>
 
 #include "hpke_sched.h"
+#include "kem_run.h"
 #include "provtest.h"
 
 #define NODE "/usr/bin/node"
@@ -66,40 +66,6 @@ static uint8_t *field(const char *out, const char *name, size_t *len)
     return tu_hex(hex, len);
 }
 
-static bool kem(EVP_PKEY *k, bool encap, uint8_t *enc, size_t *enclen,
-                uint8_t *ss, size_t *sslen)
-{
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
-    bool ok = c != NULL &&
-              (encap ? EVP_PKEY_encapsulate_init(c, NULL)
-                     : EVP_PKEY_decapsulate_init(c, NULL)) > 0 &&
-              EVP_PKEY_CTX_set_kem_op(c, "DHKEM") > 0 &&
-              (encap ? EVP_PKEY_encapsulate(c, enc, enclen, ss, sslen)
-                     : EVP_PKEY_decapsulate(c, ss, sslen, enc, *enclen)) > 0;
-
-    EVP_PKEY_CTX_free(c);
-    return ok;
-}
-
-static EVP_PKEY *default_pub(const char *group, const uint8_t *pt, size_t len)
-{
-    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-    OSSL_PARAM *p = NULL;
-    EVP_PKEY_CTX *c =
-        EVP_PKEY_CTX_new_from_name(NULL, "EC", "provider=default");
-    EVP_PKEY *pk = NULL;
-
-    if (b != NULL && OSSL_PARAM_BLD_push_utf8_string(b, "group", group, 0) &&
-        OSSL_PARAM_BLD_push_octet_string(b, "pub", pt, len) &&
-        (p = OSSL_PARAM_BLD_to_param(b)) != NULL && c != NULL &&
-        EVP_PKEY_fromdata_init(c) > 0)
-        EVP_PKEY_fromdata(c, &pk, EVP_PKEY_PUBLIC_KEY, p);
-    EVP_PKEY_CTX_free(c);
-    OSSL_PARAM_free(p);
-    OSSL_PARAM_BLD_free(b);
-    return pk;
-}
-
 static const struct {
     const char *curve, *group, *var;
 } curves[] = {
@@ -129,7 +95,7 @@ static int peer_to_keyward(size_t i)
     ok = TEST_true(peer(args, out, sizeof(out))) &&
          TEST_ptr(enc = field(out, "enc", &elen)) &&
          TEST_ptr(pss = field(out, "ss", &plen)) &&
-         TEST_true(kem(k, false, enc, &elen, ss, &sslen)) &&
+         TEST_true(kr_decap(k, enc, elen, ss, &sslen)) &&
          TEST_mem_eq(ss, sslen, pss, plen);
     free(enc);
     enc = NULL;
@@ -140,7 +106,7 @@ static int peer_to_keyward(size_t i)
     ok = ok && TEST_true(peer(args, out, sizeof(out))) &&
          TEST_ptr(enc = field(out, "enc", &elen)) &&
          TEST_ptr(ct = field(out, "ct", &clen)) &&
-         TEST_true(kem(k, false, enc, &elen, ss, &sslen)) &&
+         TEST_true(kr_decap(k, enc, elen, ss, &sslen)) &&
          TEST_true(hs_key_schedule(hs, ss, sslen, (const uint8_t *)"info", 4,
                                    key, nonce)) &&
          TEST_true(hs_open(hs, key, nonce, (const uint8_t *)"aad", 3, ct, clen,
@@ -174,7 +140,7 @@ static int keyward_to_peer(size_t i)
     ok = ok && TEST_true(peer(args, out, sizeof(out))) &&
          TEST_ptr(pk = field(out, "pk", &pklen)) &&
          TEST_ptr(sk = field(out, "sk", &sklen)) &&
-         TEST_ptr(pub = default_pub(curves[i].group, pk, pklen));
+         TEST_ptr(pub = kr_default_ec_pub(curves[i].group, pk, pklen));
     if (!ok)
         goto out;
     hex_of(pk, pklen, pkhex);
@@ -182,7 +148,7 @@ static int keyward_to_peer(size_t i)
     /* The KEM alone. */
     elen = sizeof(enc);
     sslen = sizeof(ss);
-    ok = TEST_true(kem(pub, true, enc, &elen, ss, &sslen));
+    ok = TEST_true(kr_encap(pub, NULL, NULL, 0, enc, &elen, ss, &sslen));
     if (ok) {
         hex_of(enc, elen, enchex);
         snprintf(args, sizeof(args), "decap %s %s %s %s", curves[i].curve,
@@ -194,7 +160,7 @@ static int keyward_to_peer(size_t i)
     /* A whole HPKE message. */
     elen = sizeof(enc);
     sslen = sizeof(ss);
-    ok = ok && TEST_true(kem(pub, true, enc, &elen, ss, &sslen)) &&
+    ok = ok && TEST_true(kr_encap(pub, NULL, NULL, 0, enc, &elen, ss, &sslen)) &&
          TEST_true(hs_key_schedule(hs, ss, sslen, (const uint8_t *)"info", 4,
                                    key, nonce)) &&
          TEST_true(hs_seal(hs, key, nonce, (const uint8_t *)"aad", 3,

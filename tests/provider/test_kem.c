@@ -13,63 +13,11 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 
 #include "hpke_sched.h"
+#include "kem_run.h"
 #include "provtest.h"
 #include "pt_import.h"
-
-static bool kem_encap(EVP_PKEY *pk, const char *propq, const uint8_t *ikme,
-                      size_t ikmelen, uint8_t *enc, size_t *enclen, uint8_t *ss,
-                      size_t *sslen)
-{
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, pk, propq);
-    OSSL_PARAM p[] = {
-        OSSL_PARAM_construct_octet_string("ikme", (void *)ikme, ikmelen),
-        OSSL_PARAM_construct_end()};
-    bool ok = c != NULL && EVP_PKEY_encapsulate_init(c, NULL) > 0 &&
-              EVP_PKEY_CTX_set_kem_op(
-                  c, EVP_PKEY_is_a(pk, "RSA") ? "RSASVE" : "DHKEM") > 0 &&
-              (ikme == NULL || EVP_PKEY_CTX_set_params(c, p) > 0) &&
-              EVP_PKEY_encapsulate(c, enc, enclen, ss, sslen) > 0;
-
-    EVP_PKEY_CTX_free(c);
-    return ok;
-}
-
-static bool kem_decap(EVP_PKEY *pk, const uint8_t *enc, size_t enclen,
-                      uint8_t *ss, size_t *sslen)
-{
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
-    bool ok = c != NULL && EVP_PKEY_decapsulate_init(c, NULL) > 0 &&
-              EVP_PKEY_CTX_set_kem_op(
-                  c, EVP_PKEY_is_a(pk, "RSA") ? "RSASVE" : "DHKEM") > 0 &&
-              EVP_PKEY_decapsulate(c, ss, sslen, enc, enclen) > 0;
-
-    EVP_PKEY_CTX_free(c);
-    return ok;
-}
-
-/* An EC public key of the default provider, from its point. */
-static EVP_PKEY *default_ec_pub(const char *group, const uint8_t *pt,
-                                size_t ptlen)
-{
-    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-    OSSL_PARAM *p = NULL;
-    EVP_PKEY_CTX *c =
-        EVP_PKEY_CTX_new_from_name(NULL, "EC", "provider=default");
-    EVP_PKEY *pk = NULL;
-
-    if (b != NULL && OSSL_PARAM_BLD_push_utf8_string(b, "group", group, 0) &&
-        OSSL_PARAM_BLD_push_octet_string(b, "pub", pt, ptlen) &&
-        (p = OSSL_PARAM_BLD_to_param(b)) != NULL && c != NULL &&
-        EVP_PKEY_fromdata_init(c) > 0)
-        EVP_PKEY_fromdata(c, &pk, EVP_PKEY_PUBLIC_KEY, p);
-    EVP_PKEY_CTX_free(c);
-    OSSL_PARAM_free(p);
-    OSSL_PARAM_BLD_free(b);
-    return pk;
-}
 
 /* ------------------------------------------------------------------ */
 /* RFC 9180 Appendix A.3 (DHKEM(P-256, HKDF-SHA256)) and A.6             */
@@ -152,10 +100,10 @@ static int one_vector(size_t i)
              uri = pi_ec(vectors[i].curve, skrm, sklen, pkrm, pkrlen, label)) &&
          TEST_ptr(key = pt_load_key(uri, OSSL_STORE_INFO_PKEY)) &&
          TEST_true(pt_is_keyward(key)) &&
-         TEST_ptr(pub = default_ec_pub(vectors[i].group, pkrm, pkrlen));
+         TEST_ptr(pub = kr_default_ec_pub(vectors[i].group, pkrm, pkrlen));
     /* Decapsulation: ECDH1-DERIVE with skRm in the token. */
     slen = sizeof(secret);
-    ok = ok && TEST_true(kem_decap(key, pkem, pkelen, secret, &slen)) &&
+    ok = ok && TEST_true(kr_decap(key, pkem, pkelen, secret, &slen)) &&
          TEST_mem_eq(secret, slen, ss, sslen);
     /* Encapsulation with ikmE, to the token key and to the same key held
      * by the default provider (keyward's "EC" KEM, with and without a
@@ -164,13 +112,13 @@ static int one_vector(size_t i)
     slen = sizeof(secret);
     ok = ok &&
          TEST_true(
-             kem_encap(key, NULL, ikme, ikmlen, enc, &elen, secret, &slen)) &&
+             kr_encap(key, NULL, ikme, ikmlen, enc, &elen, secret, &slen)) &&
          TEST_mem_eq(enc, elen, pkem, pkelen) &&
          TEST_mem_eq(secret, slen, ss, sslen);
     for (int q = 0; ok && q < 2; q++) {
         elen = sizeof(enc);
         slen = sizeof(secret);
-        ok = TEST_true(kem_encap(pub, q ? "provider=keyward" : NULL, ikme,
+        ok = TEST_true(kr_encap(pub, q ? "provider=keyward" : NULL, ikme,
                                  ikmlen, enc, &elen, secret, &slen)) &&
              TEST_mem_eq(enc, elen, pkem, pkelen) &&
              TEST_mem_eq(secret, slen, ss, sslen);
@@ -257,7 +205,7 @@ static int test_rfc9180_first_message(void)
         free(sk);
         free(pk);
         ok &= TEST_ptr(hs) && TEST_ptr(k) &&
-              TEST_true(kem_decap(k, enc, l7, ss, &sslen)) &&
+              TEST_true(kr_decap(k, enc, l7, ss, &sslen)) &&
               TEST_true(
                   hs_key_schedule(hs, ss, sslen, info, l1, mykey, mynonce)) &&
               TEST_mem_eq(mykey, hs->nk, key, l4) &&
@@ -289,15 +237,15 @@ static int roundtrip(const char *var, const char *group)
     int ok = TEST_ptr(key) &&
              TEST_true(EVP_PKEY_get_octet_string_param(
                  key, "encoded-pub-key", point, sizeof(point), &plen)) &&
-             TEST_ptr(pub = default_ec_pub(group, point, plen));
+             TEST_ptr(pub = kr_default_ec_pub(group, point, plen));
 
     for (int from_default = 0; ok && from_default < 2; from_default++) {
         elen = sizeof(enc);
         l1 = l2 = sizeof(s1);
-        ok = TEST_true(kem_encap(from_default ? pub : key, NULL, NULL, 0, enc,
+        ok = TEST_true(kr_encap(from_default ? pub : key, NULL, NULL, 0, enc,
                                  &elen, s1, &l1)) &&
              TEST_int_eq(elen, plen) &&
-             TEST_true(kem_decap(key, enc, elen, s2, &l2)) &&
+             TEST_true(kr_decap(key, enc, elen, s2, &l2)) &&
              TEST_mem_eq(s1, l1, s2, l2);
     }
     /* Two encapsulations differ (a fresh ephemeral key each time). */
@@ -306,7 +254,7 @@ static int roundtrip(const char *var, const char *group)
         size_t elen2 = sizeof(enc2);
 
         l2 = sizeof(s2);
-        ok = TEST_true(kem_encap(pub, NULL, NULL, 0, enc2, &elen2, s2, &l2)) &&
+        ok = TEST_true(kr_encap(pub, NULL, NULL, 0, enc2, &elen2, s2, &l2)) &&
              TEST_true(memcmp(enc, enc2, elen) != 0) &&
              TEST_true(memcmp(s1, s2, l1) != 0);
     }
@@ -327,7 +275,7 @@ static int no_ecdh(const char *var)
     uint8_t enc[133], s1[64];
     size_t elen = sizeof(enc), l1 = sizeof(s1);
     int ok = TEST_ptr(key) &&
-             TEST_true(kem_encap(key, NULL, NULL, 0, enc, &elen, s1, &l1)) &&
+             TEST_true(kr_encap(key, NULL, NULL, 0, enc, &elen, s1, &l1)) &&
              TEST_ptr(c = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) &&
              TEST_true(EVP_PKEY_decapsulate_init(c, NULL) <= 0) &&
              TEST_true(pt_error_has("not supported by this token"));
@@ -358,15 +306,15 @@ static int test_rsasve(void)
     uint8_t enc[256], s1[256], s2[256];
     size_t elen = sizeof(enc), l1 = sizeof(s1), l2 = sizeof(s2);
     int ok = TEST_ptr(key) && TEST_ptr(pub) &&
-             TEST_true(kem_encap(pub, "provider=default", NULL, 0, enc, &elen,
+             TEST_true(kr_encap(pub, "provider=default", NULL, 0, enc, &elen,
                                  s1, &l1)) &&
-             TEST_true(kem_decap(key, enc, elen, s2, &l2)) &&
+             TEST_true(kr_decap(key, enc, elen, s2, &l2)) &&
              TEST_mem_eq(s1, l1, s2, l2) && TEST_int_eq(l1, 256);
 
     elen = sizeof(enc);
     l1 = l2 = sizeof(s1);
-    ok = ok && TEST_true(kem_encap(key, NULL, NULL, 0, enc, &elen, s1, &l1)) &&
-         TEST_true(kem_decap(key, enc, elen, s2, &l2)) &&
+    ok = ok && TEST_true(kr_encap(key, NULL, NULL, 0, enc, &elen, s1, &l1)) &&
+         TEST_true(kr_decap(key, enc, elen, s2, &l2)) &&
          TEST_mem_eq(s1, l1, s2, l2);
     pt_errors();
     EVP_PKEY_free(key);
@@ -388,7 +336,7 @@ static int decap_fails(EVP_PKEY *key, const uint8_t *in, size_t inlen,
     bool clean = true;
 
     memset(out, 0xa5, sizeof(out));
-    if (!TEST_false(kem_decap(key, in, inlen, out, &len)) ||
+    if (!TEST_false(kr_decap(key, in, inlen, out, &len)) ||
         !TEST_true(pt_error_has(text)))
         return 0;
     /* The secret's place untouched or wiped; nothing written past it. */
@@ -411,7 +359,7 @@ static int test_bad_input_dhkem(void)
     ok = TEST_ptr(ec = pt_load_key(pt_uri_pin("KW_EC256_URI"),
                                    OSSL_STORE_INFO_PKEY)) &&
          TEST_ptr(pubonly = pt_load_key(pt_uri_pin("KW_PUBONLY_URI"), 0)) &&
-         TEST_true(kem_encap(ec, NULL, NULL, 0, enc, &elen, s, &slen));
+         TEST_true(kr_encap(ec, NULL, NULL, 0, enc, &elen, s, &slen));
     if (!ok)
         goto err;
     ok &= decap_fails(ec, enc, 64, "encapsulated key of 64 bytes");
