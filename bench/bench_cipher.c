@@ -7,7 +7,6 @@
  * decapsulations against C_DeriveKey(ECDH1-DERIVE) + reading the secret.
  * The bare loops are the baseline, so this benchmark (not Keyward code)
  * calls PKCS#11 directly. Usage: bench_cipher [--vars F] [--seconds S] */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +18,7 @@
 #include <openssl/provider.h>
 #include <openssl/store.h>
 
-#include <p11-kit/pkcs11.h>
-
+#include "bench_p11.h"
 #include "bench_util.h"
 
 #define ROUNDS 5
@@ -28,6 +26,7 @@
 
 static double seconds = 1.0;
 static CK_FUNCTION_LIST *fl;
+static CK_SLOT_ID slot;
 static CK_SESSION_HANDLE sess;
 
 /* What every loop gets: the key each way, the message, and a counter. */
@@ -218,59 +217,6 @@ static const char *uri_pin(const char *var)
     return b;
 }
 
-/* The raw module, shared with keyward in this process; one session. */
-static bool bare_init(void)
-{
-    CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
-    const char *pin = bench_var("KW_PIN"), *label = bench_var("KW_TOKEN_LABEL");
-    CK_C_GetFunctionList get;
-    CK_SLOT_ID slots[8], slot = 0;
-    CK_ULONG n = 8;
-    void *dl;
-
-    if ((dl = dlopen(bench_var("KW_MODULE"), RTLD_NOW)) == NULL ||
-        (get = (CK_C_GetFunctionList)dlsym(dl, "C_GetFunctionList")) == NULL ||
-        get(&fl) != CKR_OK)
-        return false;
-    fl->C_Initialize(&args); /* or already initialised by keyward: shared */
-    if (fl->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK)
-        return false;
-    for (CK_ULONG i = 0; i < n; i++) {
-        CK_TOKEN_INFO ti;
-
-        if (fl->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
-            strncmp((char *)ti.label, label, strlen(label)) == 0 &&
-            ti.label[strlen(label)] == ' ')
-            slot = slots[i];
-    }
-    if (fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &sess) !=
-        CKR_OK)
-        return false;
-    fl->C_Login(sess, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
-    return true;
-}
-
-/* A session copy of the token object labelled label (keyward uses one
- * too): the faster bare loop on SoftHSM. */
-static CK_OBJECT_HANDLE bare_copy(const char *label, CK_OBJECT_CLASS cls)
-{
-    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
-                           {CKA_LABEL, (void *)label, strlen(label)},
-                           {CKA_TOKEN, &yes, sizeof(yes)}};
-    CK_ATTRIBUTE copy_tmpl[] = {{CKA_TOKEN, &no, sizeof(no)}};
-    CK_OBJECT_HANDLE h = CK_INVALID_HANDLE, copy = CK_INVALID_HANDLE;
-    CK_ULONG n = 0;
-
-    if (fl->C_FindObjectsInit(sess, tmpl, 3) != CKR_OK)
-        return CK_INVALID_HANDLE;
-    fl->C_FindObjects(sess, &h, 1, &n);
-    fl->C_FindObjectsFinal(sess);
-    if (n != 1 || fl->C_CopyObject(sess, h, copy_tmpl, 1, &copy) != CKR_OK)
-        return CK_INVALID_HANDLE;
-    return copy;
-}
-
 static EVP_PKEY *load_key(const char *uri)
 {
     OSSL_STORE_CTX *st = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
@@ -300,7 +246,7 @@ static int bench_gcm(void)
 
     j.kw = EVP_CIPHER_CTX_new();
     j.sw = EVP_CIPHER_CTX_new();
-    j.copy = bare_copy("aes256", CKO_SECRET_KEY);
+    j.copy = bench_p11_copy(fl, sess, "aes256", CKO_SECRET_KEY);
     ok = kwc != NULL && swc != NULL && j.kw != NULL && j.sw != NULL &&
          j.copy != CK_INVALID_HANDLE &&
          EVP_EncryptInit_ex2(j.kw, kwc, NULL, NULL, p) &&
@@ -343,7 +289,7 @@ static int bench_dhkem(void)
     struct job j = {.enc = enc};
     int ok;
 
-    j.copy = bare_copy("ec256", CKO_PRIVATE_KEY);
+    j.copy = bench_p11_copy(fl, sess, "ec256", CKO_PRIVATE_KEY);
     j.kem = key ? EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL) : NULL;
     ok = e != NULL && j.kem != NULL && j.copy != CK_INVALID_HANDLE &&
          EVP_PKEY_encapsulate_init(e, NULL) > 0 &&
@@ -377,7 +323,9 @@ int main(int argc, char **argv)
         return 2;
     memset(msg, 0x42, sizeof(msg));
     memset(aad, 0x17, sizeof(aad));
-    if (!providers_load() || !bare_init()) {
+    if (!providers_load() ||
+        !bench_p11_open(bench_var("KW_MODULE"), bench_var("KW_TOKEN_LABEL"),
+                        bench_var("KW_PIN"), &fl, &slot, &sess)) {
         fprintf(stderr, "cannot set up the providers or the token\n");
         return 1;
     }
