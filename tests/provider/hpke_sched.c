@@ -77,7 +77,8 @@ static bool labeled_extract(const struct hs_suite *s, const uint8_t *salt,
 
     if (ikmlen > sizeof(b) - n)
         return false;
-    memcpy(b + n, ikm, ikmlen);
+    if (ikmlen > 0) /* ikm may be NULL then: no memcpy from NULL (UBSan) */
+        memcpy(b + n, ikm, ikmlen);
     return hkdf(s, true, b, n + ikmlen, salt, saltlen, prk, nh(s));
 }
 
@@ -93,7 +94,8 @@ static bool labeled_expand(const struct hs_suite *s, const uint8_t *prk,
     n = 2 + prefix(s, label, b + 2);
     if (infolen > sizeof(b) - n)
         return false;
-    memcpy(b + n, info, infolen);
+    if (infolen > 0)
+        memcpy(b + n, info, infolen);
     return hkdf(s, false, prk, nh(s), b, n + infolen, out, len);
 }
 
