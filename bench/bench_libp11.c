@@ -9,7 +9,6 @@
 #undef OPENSSL_API_COMPAT
 #define OPENSSL_API_COMPAT 10101
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include "bench_p11.h"
 #include "bench_util.h"
 
 static double seconds = 2.0;
@@ -134,56 +134,6 @@ static double run(void *(*fn)(void *), struct job *tmpl, int n)
     return (double)total / (t1 - t0);
 }
 
-static bool bare_init(CK_SESSION_HANDLE *anchor)
-{
-    CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
-    const char *pin = bench_var("KW_PIN");
-    const char *label = bench_var("KW_LEGACY_TOKEN_LABEL");
-    CK_C_GetFunctionList get;
-    CK_SLOT_ID slots[8];
-    CK_ULONG n = 8;
-    void *dl;
-
-    if ((dl = dlopen(bench_var("KW_MODULE"), RTLD_NOW)) == NULL ||
-        (get = (CK_C_GetFunctionList)dlsym(dl, "C_GetFunctionList")) == NULL ||
-        get(&fl) != CKR_OK)
-        return false;
-    fl->C_Initialize(&args);
-    if (fl->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK)
-        return false;
-    for (CK_ULONG i = 0; i < n; i++) {
-        CK_TOKEN_INFO ti;
-
-        if (fl->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
-            strncmp((char *)ti.label, label, strlen(label)) == 0 &&
-            ti.label[strlen(label)] == ' ')
-            slot = slots[i];
-    }
-    return fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, anchor) ==
-               CKR_OK &&
-           fl->C_Login(*anchor, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin)) ==
-               CKR_OK;
-}
-
-static CK_OBJECT_HANDLE bare_copy(CK_SESSION_HANDLE s, const char *label)
-{
-    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-    CK_BBOOL no = CK_FALSE;
-    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
-                           {CKA_LABEL, (void *)label, strlen(label)}};
-    CK_ATTRIBUTE copy_tmpl[] = {{CKA_TOKEN, &no, sizeof(no)}};
-    CK_OBJECT_HANDLE h, copy = CK_INVALID_HANDLE;
-    CK_ULONG n = 0;
-
-    if (fl->C_FindObjectsInit(s, tmpl, 2) != CKR_OK)
-        return CK_INVALID_HANDLE;
-    fl->C_FindObjects(s, &h, 1, &n);
-    fl->C_FindObjectsFinal(s);
-    if (n == 1)
-        fl->C_CopyObject(s, h, copy_tmpl, 1, &copy);
-    return copy;
-}
-
 static EVP_PKEY *keyward_key(const char *uri_var)
 {
     char uri[1024];
@@ -219,7 +169,8 @@ int main(int argc, char **argv)
     if (!bench_init(argc, argv, &seconds))
         return 2;
     setenv("KEYWARD_PKCS11_MODULE", bench_var("KW_MODULE"), 1);
-    if (!bare_init(&anchor) || OSSL_PROVIDER_load(NULL, "default") == NULL ||
+    if (!bench_p11_open(bench_var("KW_MODULE"), bench_var("KW_LEGACY_TOKEN_LABEL"),
+                        bench_var("KW_PIN"), &fl, &slot, &anchor) || OSSL_PROVIDER_load(NULL, "default") == NULL ||
         OSSL_PROVIDER_load(NULL, "keyward") == NULL) {
         ERR_print_errors_fp(stderr);
         return 1;
@@ -246,7 +197,7 @@ int main(int argc, char **argv)
          * label would name more than one key. */
         EVP_PKEY *kw = keyward_key(a->uri_var),
                  *p11 = libp11_key(e, a->uri_var);
-        struct job j = {.alg = a, .copy = bare_copy(anchor, a->label)};
+        struct job j = {.alg = a, .copy = bench_p11_copy(fl, anchor, a->label, CKO_PRIVATE_KEY)};
         struct job jk = {.alg = a, .key = kw}, jp = {.alg = a, .key = p11};
 
         if (kw == NULL || p11 == NULL || j.copy == CK_INVALID_HANDLE) {

@@ -25,6 +25,7 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include "bench_p11.h"
 #include "bench_util.h"
 
 static double seconds = 2.0;
@@ -219,72 +220,15 @@ static double run(void *(*fn)(void *), struct job *tmpl, int n)
     return (double)total / (t1 - t0);
 }
 
-/* A session copy of the token key: the faster bare loop on SoftHSM. */
-static CK_OBJECT_HANDLE bare_copy(CK_SESSION_HANDLE s, const char *uri,
-                                  CK_KEY_TYPE type)
+/* The label a fixture URI names ("...;object=ec256"). */
+static const char *uri_label(const char *uri)
 {
-    const char *o = strstr(uri, "object="), *e;
-    char label[64];
-    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
-                           {CKA_LABEL, label, 0},
-                           {CKA_KEY_TYPE, &type, sizeof(type)},
-                           {CKA_TOKEN, &yes, sizeof(yes)}};
-    CK_ATTRIBUTE copy_tmpl[] = {{CKA_TOKEN, &no, sizeof(no)}};
-    CK_OBJECT_HANDLE h = CK_INVALID_HANDLE, copy = CK_INVALID_HANDLE;
-    CK_ULONG n = 0;
+    static char label[64];
+    const char *o = strstr(uri, "object=");
 
-    if (o == NULL)
-        return CK_INVALID_HANDLE;
-    o += strlen("object=");
-    e = strchr(o, ';');
-    snprintf(label, sizeof(label), "%.*s", e ? (int)(e - o) : (int)strlen(o),
-             o);
-    tmpl[1].ulValueLen = strlen(label);
-    if (fl->C_FindObjectsInit(s, tmpl, 4) != CKR_OK)
-        return CK_INVALID_HANDLE;
-    fl->C_FindObjects(s, &h, 1, &n);
-    fl->C_FindObjectsFinal(s);
-    if (n != 1 || fl->C_CopyObject(s, h, copy_tmpl, 1, &copy) != CKR_OK)
-        return CK_INVALID_HANDLE;
-    return copy;
-}
-
-static bool bare_init(CK_SESSION_HANDLE *anchor)
-{
-    CK_C_GetFunctionList get;
-    CK_SLOT_ID slots[8];
-    CK_ULONG n = 8;
-    const char *pin = bench_var("KW_PIN"), *label = bench_var("KW_TOKEN_LABEL");
-    void *dl;
-
-    if ((dl = dlopen(bench_var("KW_MODULE"), RTLD_NOW)) == NULL ||
-        (get = (CK_C_GetFunctionList)dlsym(dl, "C_GetFunctionList")) == NULL ||
-        get(&fl) != CKR_OK)
-        return false;
-    /* Threads use the module: let it lock (else SoftHSM corrupts its heap).
-     * keyward's own later C_Initialize finds it initialised and shares. */
-    {
-        CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
-
-        fl->C_Initialize(&args);
-    }
-    if (fl->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK)
-        return false;
-    for (CK_ULONG i = 0; i < n; i++) {
-        CK_TOKEN_INFO ti;
-
-        if (fl->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
-            strncmp((char *)ti.label, label, strlen(label)) == 0 &&
-            ti.label[strlen(label)] == ' ')
-            slot = slots[i];
-    }
-    if (fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, anchor) !=
-        CKR_OK)
-        return false;
-    fl->C_Login(*anchor, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
-    return true;
+    snprintf(label, sizeof(label), "%s", o ? o + strlen("object=") : "");
+    label[strcspn(label, ";?")] = '\0';
+    return label;
 }
 
 static int cmp_double(const void *a, const void *b);
@@ -304,7 +248,8 @@ static int cmd_sign(void)
 {
     CK_SESSION_HANDLE anchor;
 
-    if (!providers_load() || !bare_init(&anchor))
+    if (!providers_load() || !bench_p11_open(bench_var("KW_MODULE"), bench_var("KW_TOKEN_LABEL"),
+                        bench_var("KW_PIN"), &fl, &slot, &anchor))
         return 1;
     printf("# keyward through EVP (DigestSignInit + DigestSign of 32 bytes;\n"
            "# reused: one EVP_PKEY_CTX, EVP_Digest + EVP_PKEY_sign)\n"
@@ -321,7 +266,8 @@ static int cmd_sign(void)
         double bare[3], kw[3];
 
         if ((j.key = load_key(a->uri_var)) == NULL ||
-            (j.copy = bare_copy(anchor, bench_var(a->uri_var), a->type)) ==
+            (j.copy = bench_p11_copy(fl, anchor, uri_label(bench_var(a->uri_var)),
+                                     CKO_PRIVATE_KEY)) ==
                 CK_INVALID_HANDLE) {
             fprintf(stderr, "%s: cannot load the key\n", a->name);
             return 1;

@@ -9,6 +9,8 @@
 #              $KW_ASSOCS associations, default 10000)
 #       provider (keyward through EVP against the bare loop and libp11's
 #       engine, first signature, TLS 1.3 handshakes)
+#       cipher (AES-256-GCM seals and DHKEM(P-256) decapsulations through
+#       the provider against bare PKCS#11 loops and the default provider)
 # Build with -DCMAKE_BUILD_TYPE=Release first; run on an otherwise idle
 # machine: the numbers are ratios against baselines measured in the same run.
 set -eu
@@ -16,7 +18,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-build}" 2>/dev/null && pwd) || build=${1:-build}
 secs=${2:-2}
 shift 2 2>/dev/null || shift $#
-parts=${*:-hsm service provider assoc}
+parts=${*:-hsm service provider cipher assoc}
 [ -x "$build/bench/bench_hsm_sign" ] || {
     echo "build first: cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release && cmake --build $build" >&2
     exit 1
@@ -123,6 +125,12 @@ provider)
     "$build/bench/bench_provider" first --vars "$dir/device/test-vars.sh"
     echo
     "$build/bench/bench_provider" tls --vars "$dir/prov/test-vars.sh" --seconds "$secs"
+    ;;
+cipher)
+    echo
+    "$src/tests/fixtures/softhsm-token.sh" setup "$dir/cipher" >/dev/null
+    OPENSSL_MODULES="$build/provider" OPENSSL_CONF=/dev/null KW_SHARED_TOKEN=1 \
+        "$build/bench/bench_cipher" --vars "$dir/cipher/test-vars.sh" --seconds "$secs"
     ;;
 *) echo "unknown part: $part" >&2; exit 2 ;;
 esac

@@ -21,6 +21,25 @@ valgrind util-linux procps iproute2 xxd systemd
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
 command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
 
+# JavaScript test peers (tests/peers: @hpke/core, an independent HPKE
+# implementation) from the npm registry, exactly as package-lock.json pins
+# them, into tests/peers/node_modules (ignored by git). Tests never download.
+install_npm_peers() {
+    peers="$(cd "$(dirname "$0")/.." && pwd)/tests/peers"
+    [ -f "$peers/package-lock.json" ] || return 0
+    if [ -f "$peers/node_modules/.package-lock.json" ] &&
+        [ "$peers/node_modules/.package-lock.json" -nt "$peers/package-lock.json" ]; then
+        echo "install-deps: npm test peers present"
+        return 0
+    fi
+    command -v npm >/dev/null 2>&1 || {
+        echo "install-deps: npm missing; cannot install tests/peers" >&2
+        return 1
+    }
+    echo "install-deps: installing npm test peers into $peers/node_modules"
+    (cd "$peers" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 missing=""
 for p in $PACKAGES; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
@@ -29,6 +48,7 @@ done
 
 if [ -z "$missing" ]; then
     echo "install-deps: all packages present"
+    install_npm_peers
     exit 0
 fi
 
@@ -43,3 +63,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+install_npm_peers

@@ -139,6 +139,18 @@ bool hsm_token_needs_pin(hsm_token *t);
  * mechanism's info on its first query. */
 bool hsm_token_has_mech(const hsm_token *t, CK_MECHANISM_TYPE mech,
                         CK_FLAGS flags, CK_ULONG key_bits);
+/* CKR_OK when secret keys (AES, HMAC) can be generated or unwrapped in
+ * the token through PKCS#11; HSM_RV_MECH_UNSUPPORTED with a detail saying
+ * how to make them otherwise (tpm2-pkcs11). */
+CK_RV hsm_token_check_secret_create(const hsm_token *t);
+/* Limits of the token's module a caller must respect before calling, as
+ * HSM_QUIRK_* bits (both: tpm2-pkcs11 1.9.0).
+ * HSM_QUIRK_CTR_WHOLE_BLOCKS: AES-CTR data (each part and the whole) in
+ * whole 16-byte blocks only.
+ * HSM_QUIRK_HMAC_4096: HMAC input of at most 4096 bytes per message. */
+#define HSM_QUIRK_CTR_WHOLE_BLOCKS (1u << 0)
+#define HSM_QUIRK_HMAC_4096        (1u << 1)
+unsigned hsm_token_quirks(const hsm_token *t);
 /* Borrowed list of mechanisms, sorted; valid while t is. */
 const CK_MECHANISM_TYPE *hsm_token_get0_mechs(const hsm_token *t, size_t *n);
 /* "CKM_ECDSA", "CKM_0x..." (static). */

@@ -45,6 +45,25 @@ struct hsm_module {
     /* tpm2-pkcs11 picks the TPM hash from the length of a CKM_ECDSA input,
      * so only 20, 32, 48 and 64 bytes work (a SHA-224 digest fails). */
     bool ecdsa_digest_lengths;
+    /* tpm2-pkcs11 1.9.0 lists CKM_AES_CBC_PAD with CKF_DECRYPT, but its
+     * decryption fails (CKR_GENERAL_ERROR, seen on swtpm): the flag is
+     * taken away when the mechanism info is read (token.c), so callers
+     * refuse it from the mechanism list. */
+    bool cbc_pad_decrypt_broken;
+    /* tpm2-pkcs11 1.9.0 creates no AES or HMAC key through PKCS#11:
+     * C_GenerateKey answers CKR_FUNCTION_NOT_SUPPORTED although the list
+     * has CKM_AES_KEY_GEN, and there is no AES-KEY-WRAP to unwrap with;
+     * only its own tool (tpm2_ptool addkey) makes them. */
+    bool no_secret_create;
+    /* tpm2-pkcs11 1.9.0 runs AES-CTR like a block mode: data in whole
+     * 16-byte blocks only (C_Encrypt of 20 bytes is CKR_DATA_LEN_RANGE),
+     * C_EncryptUpdate holds partial blocks back. Callers are told
+     * (HSM_QUIRK_CTR_WHOLE_BLOCKS). */
+    bool ctr_whole_blocks;
+    /* tpm2-pkcs11 1.9.0 HMACs at most 4096 bytes per message, single- or
+     * multi-part; past that C_Sign/C_SignFinal answer
+     * CKR_BUFFER_TOO_SMALL whatever the room (HSM_QUIRK_HMAC_4096). */
+    bool hmac_4096;
     atomic_uint fork_gen;   /* hsm_fork_gen the module state belongs to */
     pthread_mutex_t lock;   /* tokens list, re-initialisation */
     struct hsm_token *tokens;

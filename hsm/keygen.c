@@ -8,7 +8,7 @@
 const uint8_t *hsm_curve_der(const char *name, size_t *len);
 
 #define KEYGEN_ID_LEN 8
-#define TMPL_MAX 16
+#define TMPL_MAX 24
 
 struct keygen_args {
     CK_MECHANISM mech;
@@ -154,6 +154,25 @@ static void keygen_usage(unsigned usage, struct keygen_common *c,
     }
 }
 
+/* A secret key may do what it was made for and nothing else: the usages
+ * not asked for are set false (tokens default some of them to true). */
+static void keygen_usage_deny(unsigned usage, struct keygen_common *c,
+                              CK_ATTRIBUTE *tmpl, size_t *n)
+{
+    static const struct {
+        unsigned use;
+        CK_ATTRIBUTE_TYPE type;
+    } map[] = {
+        {HSM_USE_SIGN, CKA_SIGN},       {HSM_USE_VERIFY, CKA_VERIFY},
+        {HSM_USE_ENCRYPT, CKA_ENCRYPT}, {HSM_USE_DECRYPT, CKA_DECRYPT},
+        {HSM_USE_DERIVE, CKA_DERIVE},   {HSM_USE_WRAP, CKA_WRAP},
+        {HSM_USE_UNWRAP, CKA_UNWRAP},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (!(usage & map[i].use))
+            tmpl[(*n)++] = (CK_ATTRIBUTE)HSM_ATTR(map[i].type, &c->no);
+}
+
 static CK_RV keygen_check_mech(hsm_token *t, CK_MECHANISM_TYPE m, CK_FLAGS f,
                                size_t bits, const char *what)
 {
@@ -284,6 +303,7 @@ static CK_RV secret_template(hsm_token *t, CK_KEY_TYPE type, size_t len,
         return rv;
     keygen_secret_attrs(g, c, a->priv, &a->npriv);
     keygen_usage(g->usage ? g->usage : def, c, a->priv, &a->npriv, false);
+    keygen_usage_deny(g->usage ? g->usage : def, c, a->priv, &a->npriv);
     return CKR_OK;
 }
 
@@ -299,6 +319,8 @@ CK_RV hsm_keygen_secret(hsm_token *t, CK_KEY_TYPE type, size_t len,
 
     hsm_clear_detail();
     *out = NULL;
+    if ((rv = hsm_token_check_secret_create(t)) != CKR_OK)
+        return rv;
     if (type == CKK_AES) {
         if (len != 16 && len != 24 && len != 32) {
             hsm_set_detail("AES key length %zu: use 16, 24 or 32 bytes", len);
@@ -347,6 +369,8 @@ CK_RV hsm_key_unwrap(hsm_key *wrapping_key, CK_MECHANISM_TYPE mech,
 
     hsm_clear_detail();
     *out = NULL;
+    if ((rv = hsm_token_check_secret_create(t)) != CKR_OK)
+        return rv;
     if (mech != CKM_AES_KEY_WRAP && mech != CKM_AES_KEY_WRAP_PAD)
         return CKR_MECHANISM_INVALID;
     if (wrapping_key->cls != CKO_SECRET_KEY ||

@@ -129,10 +129,16 @@ static void module_quirks(hsm_module *m)
 
     if (m->fl->C_GetInfo(&info) != CKR_OK)
         return;
-    /* tpm2-pkcs11: see hsm_module.serial and .ecdsa_digest_lengths. */
+    /* tpm2-pkcs11: see hsm_module.serial, .ecdsa_digest_lengths,
+     * .cbc_pad_decrypt_broken, .no_secret_create, .ctr_whole_blocks and
+     * .hmac_4096. */
     if (memcmp(info.manufacturerID, tpm2_pkcs11, sizeof(tpm2_pkcs11) - 1) == 0) {
         m->serial = true;
         m->ecdsa_digest_lengths = true;
+        m->cbc_pad_decrypt_broken = true;
+        m->no_secret_create = true;
+        m->ctr_whole_blocks = true;
+        m->hmac_4096 = true;
     }
 }
 

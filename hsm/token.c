@@ -604,6 +604,11 @@ static bool mech_info_ready(const hsm_token *ct, struct hsm_mechinfo *mi)
     if (atomic_load(&mi->state) == 0) {
         CK_RV rv = t->mod->fl->C_GetMechanismInfo(t->info.slot, mi->type,
                                                   &mi->info);
+        /* tpm2-pkcs11 1.9.0: AES-CBC-PAD decryption is listed but broken
+         * (hsm_module.cbc_pad_decrypt_broken). */
+        if (rv == CKR_OK && mi->type == CKM_AES_CBC_PAD &&
+            t->mod->cbc_pad_decrypt_broken)
+            mi->info.flags &= ~(CK_FLAGS)CKF_DECRYPT;
         atomic_store_explicit(&mi->state, rv == CKR_OK ? 1 : 2,
                               memory_order_release);
     }
@@ -636,6 +641,25 @@ CK_RV hsm_token_check_mech(const hsm_token *t, CK_MECHANISM_TYPE mech,
     hsm_set_detail("token '%s' does not offer %s for this use", t->info.label,
                    hsm_mech_name(mech));
     return HSM_RV_MECH_UNSUPPORTED;
+}
+
+CK_RV hsm_token_check_secret_create(const hsm_token *t)
+{
+    if (!t->mod->no_secret_create)
+        return CKR_OK;
+    /* tpm2-pkcs11 (hsm_module.no_secret_create). */
+    hsm_set_detail("token '%s' (tpm2-pkcs11) cannot create AES or HMAC keys "
+                   "through PKCS#11; create them with its own tool, e.g. "
+                   "tpm2_ptool addkey --label '%s' --key-label NAME "
+                   "--algorithm aes256 (or hmac:sha256) --userpin ...",
+                   t->info.label, t->info.label);
+    return HSM_RV_MECH_UNSUPPORTED;
+}
+
+unsigned hsm_token_quirks(const hsm_token *t)
+{
+    return (t->mod->ctr_whole_blocks ? HSM_QUIRK_CTR_WHOLE_BLOCKS : 0) |
+           (t->mod->hmac_4096 ? HSM_QUIRK_HMAC_4096 : 0);
 }
 
 const CK_MECHANISM_TYPE *hsm_token_get0_mechs(const hsm_token *t, size_t *n)

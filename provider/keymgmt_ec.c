@@ -89,6 +89,8 @@ static const char *ec_query_operation_name(int operation_id)
         return PROV_SIG_ECDSA;
     case OSSL_OP_KEYEXCH:
         return PROV_EXCH_ECDH;
+    case OSSL_OP_KEM:
+        return PROV_KEM_DHKEM;
     default:
         return NULL;
     }

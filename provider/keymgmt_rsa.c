@@ -85,6 +85,8 @@ static const char *rsa_query_operation_name(int operation_id)
         return PROV_SIG_RSA;
     case OSSL_OP_ASYM_CIPHER:
         return PROV_ASYM_RSA;
+    case OSSL_OP_KEM:
+        return PROV_KEM_RSASVE;
     default:
         return NULL;
     }

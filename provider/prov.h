@@ -11,7 +11,9 @@
 
 #include <openssl/core.h>
 #include <openssl/core_dispatch.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 #include <openssl/param_build.h>
 
 #include "hsm.h"
@@ -47,6 +49,8 @@ enum prov_reason {
     KW_R_DECRYPT_FAILED,
     KW_R_KEYGEN_FAILED,
     KW_R_MALLOC,
+    KW_R_OUT_OF_ORDER, /* a cipher or MAC call in the wrong order */
+    KW_R_BAD_LENGTH,   /* IV, tag or KEM ciphertext of a wrong length */
 };
 
 typedef struct prov_ctx prov_ctx;
@@ -101,11 +105,19 @@ struct prov_ctx {
 
     /* Digests fetched once from the child context (prov_util.c). */
     _Atomic(EVP_MD *) md_cache[8];
+    /* HKDF and the curves' groups for the KEMs, made once (kem_dhkem.c). */
+    _Atomic(EVP_KDF *) hkdf;
+    _Atomic(EC_GROUP *) ec_groups[3];
+    /* Secret keys already opened by URI (prov_secret.c). */
+    _Atomic(struct prov_secret_cache *) secrets;
 
     /* Live contexts, for the exit handler (provider.c). */
     struct prov_ctx *next_live;
     bool exited; /* token state released at exit: open nothing more */
 };
+
+/* Releases the HKDF and curve objects the KEMs keep (kem_ec.c). */
+void prov_kem_cache_free(prov_ctx *ctx);
 
 /* Called once a PKCS#11 module is loaded: registers the exit handler that
  * releases token state while the module can still take calls (see
@@ -144,6 +156,15 @@ enum prov_cap {
     PROV_CAP_RSA_KEYGEN,
     PROV_CAP_EC_KEYGEN,
     PROV_CAP_ED_KEYGEN,
+    PROV_CAP_AES_GCM,
+    PROV_CAP_AES_CTR,
+    PROV_CAP_AES_CBC,
+    PROV_CAP_AES_CBC_PAD,
+    PROV_CAP_AES_CBC_PAD_DEC, /* decryption: not on tpm2-pkcs11 (hsm/) */
+    PROV_CAP_AES_CMAC,
+    PROV_CAP_HMAC_SHA256,
+    PROV_CAP_HMAC_SHA384,
+    PROV_CAP_HMAC_SHA512,
     PROV_CAP_COUNT
 };
 uint64_t prov_caps_compute(const hsm_token *t);
@@ -274,6 +295,19 @@ extern const OSSL_DISPATCH prov_rsa_signature_functions[];
 extern const OSSL_DISPATCH prov_ed25519_signature_functions[];
 extern const OSSL_DISPATCH prov_rsa_asym_cipher_functions[];
 extern const OSSL_DISPATCH prov_ecdh_keyexch_functions[];
+extern const OSSL_DISPATCH prov_dhkem_kem_functions[];
+extern const OSSL_DISPATCH prov_rsasve_kem_functions[];
+extern const OSSL_DISPATCH prov_aes128gcm_cipher_functions[];
+extern const OSSL_DISPATCH prov_aes192gcm_cipher_functions[];
+extern const OSSL_DISPATCH prov_aes256gcm_cipher_functions[];
+extern const OSSL_DISPATCH prov_aes128ctr_cipher_functions[];
+extern const OSSL_DISPATCH prov_aes192ctr_cipher_functions[];
+extern const OSSL_DISPATCH prov_aes256ctr_cipher_functions[];
+extern const OSSL_DISPATCH prov_aes128cbc_cipher_functions[];
+extern const OSSL_DISPATCH prov_aes192cbc_cipher_functions[];
+extern const OSSL_DISPATCH prov_aes256cbc_cipher_functions[];
+extern const OSSL_DISPATCH prov_hmac_mac_functions[];
+extern const OSSL_DISPATCH prov_cmac_mac_functions[];
 extern const OSSL_DISPATCH prov_pkcs11_store_functions[];
 extern const OSSL_DISPATCH prov_keyref_pem_decoder_functions[];
 extern const OSSL_DISPATCH prov_rsa_keyref_decoder_functions[];
@@ -288,6 +322,8 @@ extern const OSSL_DISPATCH prov_keyref_encoder_functions[];
 #define PROV_SIG_ED25519 "KEYWARD-ED25519"
 #define PROV_ASYM_RSA    "KEYWARD-RSA-DECRYPT"
 #define PROV_EXCH_ECDH   "KEYWARD-ECDH"
+#define PROV_KEM_DHKEM   "KEYWARD-DHKEM"
+#define PROV_KEM_RSASVE  "KEYWARD-RSASVE"
 
 /* ------------------------------------------------------------------ */
 /* Signatures (sig_common.c): one context shape for the three families. */
@@ -348,6 +384,147 @@ typedef int (*prov_object_cb)(void *arg, const OSSL_PARAM params[]);
 int prov_store_load_uri(prov_ctx *ctx, const char *uri_str, int expect,
                         OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg,
                         prov_object_cb cb, void *cbarg);
+
+/* ------------------------------------------------------------------ */
+/* Secret keys by URI (prov_secret.c), for ciphers and MACs              */
+
+/* The parameter that names a cipher's or MAC's key (OSSL_PARAM utf8). */
+#define PROV_PARAM_KEY_URI "pkcs11_uri"
+
+/* A secret key in the token, as a cipher or MAC context holds it. */
+struct prov_secret {
+    hsm_key *key;          /* owned reference; NULL: no key yet */
+    struct prov_token *pt; /* borrowed: lives as long as the provider */
+};
+
+/* What an operation needs from the key it is given. */
+struct prov_secret_need {
+    const char *what;      /* "KEYWARD-AES-256-GCM", for messages */
+    CK_KEY_TYPE types[5];  /* accepted key types; types[0] names them */
+    size_t ntypes;
+    size_t bits;           /* exact size, 0: any */
+    unsigned usage;        /* HSM_USE_* the key must allow, 0: checked later */
+};
+
+/* Opens the secret key uri names (cached per provider context: a context
+ * per message costs no token search), checks it against need, and replaces
+ * s's key with it. 1 on success; raises a keyward error otherwise. */
+int prov_secret_set(prov_ctx *ctx, struct prov_secret *s, const char *uri,
+                    const struct prov_secret_need *need);
+/* Takes the URI from params[PROV_PARAM_KEY_URI] if present (1 when absent). */
+int prov_secret_set_params(prov_ctx *ctx, struct prov_secret *s,
+                           const OSSL_PARAM params[],
+                           const struct prov_secret_need *need);
+/* Copies src's key reference into dst (dupctx). */
+void prov_secret_copy(struct prov_secret *dst, const struct prov_secret *src);
+void prov_secret_clear(struct prov_secret *s);
+/* Raises "no key" unless s holds one; checks the token offers cap. */
+int prov_secret_ready(prov_ctx *ctx, const struct prov_secret *s,
+                      enum prov_cap cap, const char *what);
+/* The key's label for messages. */
+const char *prov_secret_label(const struct prov_secret *s);
+/* Releases the cache (token state: before the tokens are freed). */
+void prov_secret_cache_free(prov_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Ciphers (cipher_common.c), shared by cipher_aes_gcm.c, cipher_aes.c   */
+
+/* The constant parameters of a cipher (EVP_CIPHER_get_params). */
+struct prov_cipher_info {
+    const char *name; /* "KEYWARD-AES-256-GCM" */
+    unsigned mode;    /* EVP_CIPH_GCM_MODE... */
+    size_t keybits, blockbits, ivbits;
+    bool aead, custom_iv;
+};
+int prov_cipher_get_params(const struct prov_cipher_info *ci,
+                           OSSL_PARAM params[]);
+const OSSL_PARAM *prov_cipher_gettable_params(void);
+/* The key need of a cipher: an AES key of its size. */
+struct prov_secret_need prov_cipher_need(const struct prov_cipher_info *ci);
+/* EVP_SKEY (OpenSSL 3.5 and later): the same token keys as opaque
+ * symmetric keys (skeymgmt_secret.c). Compiled only against 3.5 headers,
+ * never here (Debian 12 has 3.0): untested. */
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L && defined(OSSL_FUNC_SKEYMGMT_IMPORT)
+#define PROV_HAVE_SKEY 1
+#define PROV_SKEYMGMT_NAME "KEYWARD-SECRET"
+extern const OSSL_DISPATCH prov_secret_skeymgmt_functions[];
+/* Points s at the key a keyward EVP_SKEY holds (skeydata NULL: leaves s
+ * as it is), checked against need. 1 on success; raises otherwise. */
+int prov_skey_get_secret(prov_ctx *ctx, void *skeydata, struct prov_secret *s,
+                         const struct prov_secret_need *need);
+/* Points s at from's key after checking it against need (prov_secret.c). */
+int prov_secret_adopt(prov_ctx *ctx, struct prov_secret *s,
+                      const struct prov_secret *from,
+                      const struct prov_secret_need *need);
+#define PROV_CIPHER_SKEY_DISPATCH(pfx)                                         \
+    {OSSL_FUNC_CIPHER_ENCRYPT_SKEY_INIT, (void (*)(void))pfx##_einit_skey},    \
+        {OSSL_FUNC_CIPHER_DECRYPT_SKEY_INIT,                                   \
+         (void (*)(void))pfx##_dinit_skey},
+OSSL_FUNC_mac_init_skey_fn prov_mac_init_skey;
+#define PROV_MAC_SKEY_DISPATCH                                                 \
+    {OSSL_FUNC_MAC_INIT_SKEY, (void (*)(void))prov_mac_init_skey},
+#else
+#define PROV_CIPHER_SKEY_DISPATCH(pfx)
+#define PROV_MAC_SKEY_DISPATCH
+#endif
+
+/* Once a cipher knows its key and direction (enc 1/0; -1: not yet):
+ * checks the token offers cap and the key allows the direction, so that a
+ * gap shows at init, before any data. 1 when the key is not known yet. */
+int prov_cipher_check_key(prov_ctx *ctx, const struct prov_secret *s,
+                          enum prov_cap cap, int enc, const char *what);
+/* Raises unless key is NULL: keyward ciphers and MACs take no key bytes. */
+int prov_no_raw_key(prov_ctx *ctx, const unsigned char *key,
+                    const char *what);
+/* Checks the key allows the direction (CKA_ENCRYPT / CKA_DECRYPT). */
+int prov_cipher_check_usage(prov_ctx *ctx, const struct prov_secret *s,
+                            bool enc, const char *what);
+/* Grows a buffer (wiping the old one) to hold at least need bytes. */
+int prov_buf_reserve(uint8_t **buf, size_t *cap, size_t used, size_t need);
+void prov_buf_free(uint8_t **buf, size_t *cap);
+
+/* ------------------------------------------------------------------ */
+/* MACs (mac_common.c), shared by mac_hmac.c and mac_cmac.c              */
+
+#define PROV_MAC_BUF 4096 /* input held for a single-part C_Sign */
+
+struct prov_mac;
+struct prov_mac_alg {
+    const char *name; /* "KEYWARD-HMAC" */
+    /* The family's own parameters (digest, cipher); 1 when none given. */
+    int (*set_params)(struct prov_mac *m, const OSSL_PARAM params[]);
+    /* Fills mech, size, block, cap and the key types once the family's
+     * choice is made; raises when it is not. */
+    int (*resolve)(struct prov_mac *m);
+    const OSSL_PARAM *settable;
+    /* Keys accepted before the family's choice is known. */
+    struct prov_secret_need key_any;
+};
+
+struct prov_mac {
+    prov_ctx *ctx;
+    const struct prov_mac_alg *alg;
+    struct prov_secret key;
+    int choice;                 /* the family's (digest, key size); -1: none */
+    CK_MECHANISM_TYPE mech;     /* set by resolve() */
+    size_t size, block;
+    enum prov_cap cap;
+    struct prov_secret_need need;
+    bool inited;
+    hsm_op *op;                 /* when the input outgrew buf */
+    size_t buflen;
+    uint8_t buf[PROV_MAC_BUF];
+};
+
+void *prov_mac_newctx(void *provctx, const struct prov_mac_alg *alg);
+OSSL_FUNC_mac_freectx_fn prov_mac_freectx;
+OSSL_FUNC_mac_dupctx_fn prov_mac_dupctx;
+OSSL_FUNC_mac_init_fn prov_mac_init;
+OSSL_FUNC_mac_update_fn prov_mac_update;
+OSSL_FUNC_mac_final_fn prov_mac_final;
+OSSL_FUNC_mac_get_ctx_params_fn prov_mac_get_ctx_params;
+OSSL_FUNC_mac_set_ctx_params_fn prov_mac_set_ctx_params;
+const OSSL_PARAM *prov_mac_gettable_ctx_params(void *vctx, void *provctx);
 
 /* ------------------------------------------------------------------ */
 /* Small helpers (prov_util.c)                                          */

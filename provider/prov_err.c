@@ -38,6 +38,8 @@ static const OSSL_ITEM reason_strings[] = {
     R(KW_R_DECRYPT_FAILED, "decryption failed"),
     R(KW_R_KEYGEN_FAILED, "key generation in the token failed"),
     R(KW_R_MALLOC, "out of memory"),
+    R(KW_R_OUT_OF_ORDER, "operation called out of order"),
+    R(KW_R_BAD_LENGTH, "invalid length"),
     {0, NULL},
 };
 

@@ -61,10 +61,14 @@ static _Thread_local int priming; /* the priming stage, 0: none */
 static void parents_add(OSSL_LIB_CTX *lc);
 static void parents_remove(OSSL_LIB_CTX *lc);
 
-/* Operations where keyward registers names other providers also use. */
+/* Operations where keyward registers names other providers also use: key
+ * management ("EC", "RSA", "ED25519"), and from OpenSSL 3.2 on the "EC"
+ * KEM, which the default provider then has too (3.0's has none: there
+ * keyward's is the only one, which EVP needs for EC keys of any provider). */
 static bool op_has_standard_names(int op)
 {
-    return op == OSSL_OP_KEYMGMT;
+    return op == OSSL_OP_KEYMGMT ||
+           (op == OSSL_OP_KEM && (OpenSSL_version_num() >> 20) != 0x300);
 }
 
 /* Set once OpenSSL may have emptied its fetch cache after priming: a

@@ -115,6 +115,7 @@ void prov_tokens_free(prov_ctx *ctx)
 {
     struct prov_token *pt = ctx->tokens, *next;
 
+    prov_secret_cache_free(ctx); /* its keys hold the tokens */
     for (; pt != NULL; pt = next) {
         struct prov_token_ent *ent = (struct prov_token_ent *)pt;
 

@@ -90,6 +90,7 @@ static void ctx_free(prov_ctx *ctx)
     prov_tokens_free(ctx);
     hsm_module_free(ctx->module);
     prov_md_cache_free(ctx);
+    prov_kem_cache_free(ctx);
     /* Our child-callback registration goes first (see prov_order.c). */
     prov_order_free(ctx);
     OSSL_LIB_CTX_free(ctx->libctx);

@@ -190,3 +190,16 @@ void pt_errors(void)
 {
     ERR_print_errors_fp(stderr);
 }
+
+bool pt_token_lacks(const char *what)
+{
+    const char *lacks = tu_var_opt("KW_TOKEN_LACKS");
+    size_t n = strlen(what);
+
+    /* Whole words of the space-separated list only. */
+    for (const char *p = lacks; p != NULL && (p = strstr(p, what)) != NULL;
+         p += n)
+        if ((p == lacks || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}

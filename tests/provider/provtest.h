@@ -44,6 +44,10 @@ bool pt_verify(EVP_PKEY *key, const char *md, int pad, int saltlen,
                const uint8_t *msg, size_t msglen, const uint8_t *sig,
                size_t siglen);
 
+/* True when the fixture says its token lacks what (a word of KW_TOKEN_LACKS:
+ * "CKM_ECDH1_DERIVE", or "CKM_AES_CBC_PAD:decrypt" for one use only). */
+bool pt_token_lacks(const char *what);
+
 /* True when an error on OpenSSL's queue mentions text (lib, reason or
  * data); prints and clears the queue either way. */
 bool pt_error_has(const char *text);

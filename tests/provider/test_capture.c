@@ -2,9 +2,10 @@
 /* test_capture.c: keyward configured in openssl.cnf AHEAD of (or behind)
  * the default provider, loaded from keyward.so as a user's configuration
  * does, while SoftHSM does its own OpenSSL work (EdDSA, ECDSA, AES-GCM,
- * RSA, key generation, ECDH) in the same process and the application signs
- * with keyward keys. A fetch with no property query must never land in
- * keyward, whatever the order; SoftHSM's operations must all work. */
+ * AES-CBC, AES-CTR, HMAC, CMAC, RSA, key generation, ECDH) in the same
+ * process and the application signs, encrypts, MACs and decapsulates with
+ * keyward keys. A fetch with no property query must never land in keyward,
+ * whatever the order; SoftHSM's operations must all work. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,36 @@ static const char *prov_of_keymgmt(const char *name)
     return p;
 }
 
+static const char *prov_of_cipher(const char *name)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
+    const char *p =
+        c ? OSSL_PROVIDER_get0_name(EVP_CIPHER_get0_provider(c)) : "(none)";
+
+    EVP_CIPHER_free(c);
+    return p;
+}
+
+static const char *prov_of_mac(const char *name)
+{
+    EVP_MAC *m = EVP_MAC_fetch(NULL, name, NULL);
+    const char *p =
+        m ? OSSL_PROVIDER_get0_name(EVP_MAC_get0_provider(m)) : "(none)";
+
+    EVP_MAC_free(m);
+    return p;
+}
+
+static const char *prov_of_kem(const char *name)
+{
+    EVP_KEM *k = EVP_KEM_fetch(NULL, name, NULL);
+    const char *p =
+        k ? OSSL_PROVIDER_get0_name(EVP_KEM_get0_provider(k)) : "(none)";
+
+    EVP_KEM_free(k);
+    return p;
+}
+
 static const char *prov_of_signature(const char *name)
 {
     EVP_SIGNATURE *s = EVP_SIGNATURE_fetch(NULL, name, NULL);
@@ -113,11 +144,30 @@ static int test_no_capture_fetches(void)
     EVP_PKEY *gen = NULL;
     int ok = 1;
 
+    static const char *const ciphers[] = {"AES-256-GCM", "AES-128-GCM",
+                                          "AES-256-CTR", "AES-256-CBC",
+                                          "AES-128-CBC", "AES-256-ECB"};
+    static const char *const macs[] = {"HMAC", "CMAC"};
+
     for (size_t i = 0; i < 3; i++) {
         ok &= TEST_str_eq(prov_of_keymgmt(names[i]), "default") ||
               (fprintf(stderr, "  keymgmt %s\n", names[i]), 0);
         ok &= TEST_str_eq(prov_of_signature(sigs[i]), "default");
     }
+    /* What PKCS#11 modules fetch for their own symmetric work. */
+    for (size_t i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++)
+        ok &= TEST_str_eq(prov_of_cipher(ciphers[i]), "default") ||
+              (fprintf(stderr, "  cipher %s\n", ciphers[i]), 0);
+    for (size_t i = 0; i < sizeof(macs) / sizeof(macs[0]); i++)
+        ok &= TEST_str_eq(prov_of_mac(macs[i]), "default") ||
+              (fprintf(stderr, "  mac %s\n", macs[i]), 0);
+    ok &= TEST_str_eq(prov_of_kem("RSA"), "default");
+    /* OpenSSL 3.0's default provider has no EC KEM: keyward's is the only
+     * one (EVP needs it for EC keys of any provider). From 3.2 on, the
+     * default provider's comes first. */
+    ok &= TEST_str_eq(prov_of_kem("EC"), (OpenSSL_version_num() >> 20) == 0x300
+                                             ? "keyward"
+                                             : "default");
     /* And keyward's own are there for those who ask. */
     {
         EVP_KEYMGMT *km = EVP_KEYMGMT_fetch(NULL, "EC", "provider=keyward");
@@ -153,7 +203,7 @@ static int test_softhsm_internal_work(void)
     hsm_token *t = NULL;
     hsm_uri *u = NULL;
     hsm_key *ed = NULL, *ec = NULL, *rsa = NULL, *aes = NULL, *gpriv = NULL,
-            *gpub = NULL;
+            *gpub = NULL, *hmk = NULL, *cmk = NULL;
     EVP_PKEY *edpub = pt_file_pub(tu_var("KW_ED25519_PUB"));
     EVP_PKEY *peer = EVP_PKEY_Q_keygen(NULL, "provider=default", "EC", "P-256");
     struct hsm_mech eddsa = {.type = CKM_EDDSA}, ecdsa = {.type = CKM_ECDSA},
@@ -203,6 +253,37 @@ static int test_softhsm_internal_work(void)
     /* Ed25519 key generation in SoftHSM (EVP keygen inside the module). */
     if (!TEST_rv(hsm_keygen_ed25519(t, &kg, &gpriv, &gpub), CKR_OK))
         goto err;
+    /* AES-CBC-PAD and AES-CTR, HMAC and CMAC: SoftHSM's EVP_CIPHER and
+     * HMAC/CMAC calls inside the module. */
+    {
+        struct hsm_mech cbc = {.type = CKM_AES_CBC_PAD},
+                        ctr = {.type = CKM_AES_CTR},
+                        hmac = {.type = CKM_SHA256_HMAC},
+                        cmac = {.type = CKM_AES_CMAC};
+        struct hsm_keygen mk = {.label = "capture-cmac",
+                                .token = false,
+                                .usage = HSM_USE_SIGN | HSM_USE_VERIFY};
+        uint8_t mac[64];
+        size_t maclen = sizeof(mac);
+
+        ctr.p.ctr.counter_bits = 128;
+        ctlen = sizeof(ct);
+        if (!TEST_rv(hsm_encrypt(aes, &cbc, msg, sizeof(msg), ct, &ctlen),
+                     CKR_OK))
+            goto err;
+        ctlen = sizeof(ct);
+        if (!TEST_rv(hsm_encrypt(aes, &ctr, msg, sizeof(msg), ct, &ctlen),
+                     CKR_OK) ||
+            !TEST_ptr(hmk = find(t, "KW_HMAC256_URI", CKO_SECRET_KEY)) ||
+            !TEST_rv(hsm_sign(hmk, &hmac, msg, sizeof(msg), mac, &maclen),
+                     CKR_OK) ||
+            !TEST_rv(hsm_keygen_secret(t, CKK_AES, 32, &mk, &cmk), CKR_OK))
+            goto err;
+        maclen = sizeof(mac);
+        if (!TEST_rv(hsm_sign(cmk, &cmac, msg, sizeof(msg), mac, &maclen),
+                     CKR_OK))
+            goto err;
+    }
     /* ECDH in the token with a software peer. */
     if (!TEST_true(EVP_PKEY_get_octet_string_param(peer, "pub", point,
                                                    sizeof(point), &pointlen)) ||
@@ -221,6 +302,9 @@ err:
     hsm_key_free(ec);
     hsm_key_free(rsa);
     hsm_key_free(aes);
+    hsm_key_free(hmk);
+    hsm_key_destroy(cmk);
+    hsm_key_free(cmk);
     hsm_uri_free(u);
     hsm_token_free(t);
     hsm_module_free(m);
@@ -253,6 +337,54 @@ static int test_app_after(void)
     ok &= test_no_capture_fetches();
     pt_errors();
     return ok;
+}
+
+/* The application's own symmetric and KEM work with keyward's algorithms
+ * (keys in the token, the PIN from openssl.cnf). */
+static int test_app_symmetric_and_kem(void)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, "KEYWARD-AES-256-GCM", NULL);
+    EVP_MAC *m = EVP_MAC_fetch(NULL, "KEYWARD-HMAC", NULL);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    EVP_MAC_CTX *mx = m ? EVP_MAC_CTX_new(m) : NULL;
+    EVP_PKEY *ec = pt_load_key(tu_var("KW_EC256_URI"), OSSL_STORE_INFO_PKEY);
+    EVP_PKEY_CTX *pc = NULL;
+    OSSL_PARAM cp[] = {OSSL_PARAM_construct_utf8_string(
+                           "pkcs11_uri", (char *)tu_var("KW_AES256_URI"), 0),
+                       OSSL_PARAM_construct_end()};
+    OSSL_PARAM mp[] = {
+        OSSL_PARAM_construct_utf8_string("pkcs11_uri",
+                                         (char *)tu_var("KW_HMAC256_URI"), 0),
+        OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+        OSSL_PARAM_construct_end()};
+    uint8_t iv[12] = {4}, out[64], tag[16], mac[32], enc[65], s1[32], s2[32];
+    size_t maclen = 0, elen = sizeof(enc), l1 = sizeof(s1), l2 = sizeof(s2);
+    int n = 0;
+    int ok =
+        TEST_ptr(c) && TEST_ptr(x) && TEST_ptr(mx) && TEST_ptr(ec) &&
+        TEST_true(EVP_EncryptInit_ex2(x, c, NULL, iv, cp)) &&
+        TEST_true(EVP_EncryptUpdate(x, out, &n, (const uint8_t *)"m", 1)) &&
+        TEST_true(EVP_EncryptFinal_ex(x, out + n, &n)) &&
+        TEST_int_gt(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag),
+                    0) &&
+        TEST_true(EVP_MAC_init(mx, NULL, 0, mp)) &&
+        TEST_true(EVP_MAC_update(mx, (const uint8_t *)"m", 1)) &&
+        TEST_true(EVP_MAC_final(mx, mac, &maclen, sizeof(mac))) &&
+        TEST_ptr(pc = EVP_PKEY_CTX_new_from_pkey(NULL, ec, NULL)) &&
+        TEST_int_gt(EVP_PKEY_encapsulate_init(pc, NULL), 0) &&
+        TEST_int_gt(EVP_PKEY_encapsulate(pc, enc, &elen, s1, &l1), 0) &&
+        TEST_int_gt(EVP_PKEY_decapsulate_init(pc, NULL), 0) &&
+        TEST_int_gt(EVP_PKEY_decapsulate(pc, s2, &l2, enc, elen), 0) &&
+        TEST_mem_eq(s1, l1, s2, l2);
+
+    pt_errors();
+    EVP_PKEY_CTX_free(pc);
+    EVP_PKEY_free(ec);
+    EVP_MAC_CTX_free(mx);
+    EVP_MAC_free(m);
+    EVP_CIPHER_CTX_free(x);
+    EVP_CIPHER_free(c);
+    return ok && test_no_capture_fetches();
 }
 
 /* OpenSSL empties its fetch cache when default properties change (or a
@@ -306,6 +438,7 @@ int main(int argc, char **argv)
     ADD_TEST(test_no_capture_fetches);
     ADD_TEST(test_softhsm_internal_work);
     ADD_TEST(test_app_after);
+    ADD_TEST(test_app_symmetric_and_kem);
     ADD_TEST(test_after_cache_flush);
     rc = tu_run(argc - 1, argv + 1);
     unlink(refpath);

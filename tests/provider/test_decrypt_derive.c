@@ -226,8 +226,7 @@ err:
  * KW_TOKEN_LACKS): the provider refuses at derive_init, before any call. */
 static bool token_lacks_ecdh(void)
 {
-    const char *lacks = tu_var_opt("KW_TOKEN_LACKS");
-    return lacks != NULL && strstr(lacks, "CKM_ECDH1_DERIVE") != NULL;
+    return pt_token_lacks("CKM_ECDH1_DERIVE");
 }
 
 static int test_ecdh(void)

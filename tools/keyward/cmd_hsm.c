@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include <openssl/pem.h>
-#include <openssl/ui.h>
 
 #include "cmds.h"
 #include "hsm.h"
 #include "hsm_evp.h"
+#include "tool_token.h"
 
 static const char hsm_usage[] =
     "Usage: keyward hsm <action> [options]\n"
@@ -54,95 +54,6 @@ struct hsm_opts {
     bool session, pss;
 };
 
-/* --module, else $KEYWARD_PKCS11_MODULE (empty counts as unset). */
-static const char *module_path(const struct hsm_opts *o)
-{
-    const char *env = getenv("KEYWARD_PKCS11_MODULE");
-    if (o->module != NULL)
-        return o->module;
-    return env != NULL && *env != '\0' ? env : NULL;
-}
-
-struct hsm_ctx {
-    hsm_module *mod;
-    hsm_token *tok;
-    hsm_uri *uri;
-};
-
-static int hsm_fail(CK_RV rv, const char *what)
-{
-    const char *detail = hsm_error_detail();
-    return kw_fail("%s: %s (%s)%s%s", what, hsm_rv_text(rv), hsm_rv_name(rv),
-                   *detail ? ": " : "", detail);
-}
-
-static void hsm_ctx_free(struct hsm_ctx *c)
-{
-    hsm_uri_free(c->uri);
-    hsm_token_free(c->tok);
-    hsm_module_free(c->mod);
-}
-
-/* The PIN: --pin-file, else the URI's pin-value/pin-source, else asked on
- * the terminal. Returns CKR_OK with *pin NULL when there is none at all. */
-static CK_RV get_pin(const struct hsm_opts *o, const hsm_uri *u, char **pin,
-                     size_t *len)
-{
-    char buf[256];
-
-    *pin = NULL;
-    *len = 0;
-    if (o->pin_file != NULL)
-        return hsm_pin_read_file(o->pin_file, pin, len);
-    if (hsm_uri_has_pin(u))
-        return hsm_uri_get_pin(u, pin, len);
-    if (!isatty(STDIN_FILENO))
-        return CKR_OK;
-    if (UI_UTIL_read_pw_string(buf, sizeof(buf), "Token user PIN: ", 0) != 0)
-        return HSM_RV_PIN_MISSING;
-    *len = strlen(buf);
-    *pin = strdup(buf);
-    OPENSSL_cleanse(buf, sizeof(buf));
-    return *pin ? CKR_OK : CKR_HOST_MEMORY;
-}
-
-/* Loads the module, opens the token uri selects, logs in when needed. */
-static int hsm_ctx_open(struct hsm_ctx *c, const struct hsm_opts *o,
-                        const char *uri, bool login)
-{
-    const char *module = module_path(o);
-    char *pin = NULL;
-    size_t pinlen = 0;
-    CK_RV rv;
-
-    memset(c, 0, sizeof(*c));
-    if (module == NULL)
-        return kw_fail("no PKCS#11 module: give --module PATH or set "
-                       "KEYWARD_PKCS11_MODULE");
-    if ((rv = hsm_uri_parse(uri ? uri : "pkcs11:", &c->uri)) != CKR_OK)
-        return hsm_fail(rv, uri);
-    if (hsm_uri_get0_module_path(c->uri) != NULL && o->module == NULL)
-        module = hsm_uri_get0_module_path(c->uri);
-    if ((rv = hsm_module_open(module, NULL, &c->mod)) != CKR_OK)
-        return hsm_fail(rv, "loading the PKCS#11 module");
-    if ((rv = hsm_token_open(c->mod, c->uri, &c->tok)) != CKR_OK)
-        return hsm_fail(rv, "opening the token");
-    if (!login)
-        return KW_EXIT_OK;
-    if ((rv = get_pin(o, c->uri, &pin, &pinlen)) != CKR_OK)
-        return hsm_fail(rv, "reading the PIN");
-    if (pin == NULL) {
-        if (!hsm_token_get0_info(c->tok)->login_required)
-            return KW_EXIT_OK;
-        return kw_fail("token '%s' needs a PIN: give --pin-file FILE, a URI "
-                       "with pin-source, or run on a terminal",
-                       hsm_token_get0_info(c->tok)->label);
-    }
-    rv = hsm_token_login(c->tok, pin, pinlen);
-    hsm_pin_free(pin, pinlen);
-    return rv == CKR_OK ? KW_EXIT_OK : hsm_fail(rv, "login");
-}
-
 static int print_token(void *arg, const struct hsm_token_info *ti)
 {
     (void)arg;
@@ -154,7 +65,7 @@ static int print_token(void *arg, const struct hsm_token_info *ti)
 
 static int act_tokens(const struct hsm_opts *o)
 {
-    const char *module = module_path(o);
+    const char *module = kw_module_path(o->module);
     hsm_module *m = NULL;
     CK_RV rv;
 
@@ -162,24 +73,24 @@ static int act_tokens(const struct hsm_opts *o)
         return kw_fail("no PKCS#11 module: give --module PATH or set "
                        "KEYWARD_PKCS11_MODULE");
     if ((rv = hsm_module_open(module, NULL, &m)) != CKR_OK)
-        return hsm_fail(rv, "loading the PKCS#11 module");
+        return kw_hsm_fail(rv, "loading the PKCS#11 module");
     rv = hsm_token_foreach(m, NULL, print_token, NULL);
     hsm_module_free(m);
-    return rv == CKR_OK ? KW_EXIT_OK : hsm_fail(rv, "listing tokens");
+    return rv == CKR_OK ? KW_EXIT_OK : kw_hsm_fail(rv, "listing tokens");
 }
 
 static int act_mechanisms(const struct hsm_opts *o)
 {
-    struct hsm_ctx c;
+    struct kw_token c;
     size_t n = 0;
-    int r = hsm_ctx_open(&c, o, o->token, false);
+    int r = kw_token_open(&c, o->module, o->pin_file, o->token, false);
 
     if (r == KW_EXIT_OK) {
         const CK_MECHANISM_TYPE *m = hsm_token_get0_mechs(c.tok, &n);
         for (size_t i = 0; i < n; i++)
             printf("%s\n", hsm_mech_name(m[i]));
     }
-    hsm_ctx_free(&c);
+    kw_token_close(&c);
     return r;
 }
 
@@ -224,30 +135,15 @@ static int print_object(void *arg, hsm_key *k)
 
 static int act_list(const struct hsm_opts *o)
 {
-    struct hsm_ctx c;
-    int r = hsm_ctx_open(&c, o, o->uri, true);
+    struct kw_token c;
+    int r = kw_token_open(&c, o->module, o->pin_file, o->uri, true);
     CK_RV rv;
 
     if (r == KW_EXIT_OK &&
         (rv = hsm_key_foreach(c.tok, c.uri, print_object, NULL)) != CKR_OK)
-        r = hsm_fail(rv, "listing objects");
-    hsm_ctx_free(&c);
+        r = kw_hsm_fail(rv, "listing objects");
+    kw_token_close(&c);
     return r;
-}
-
-static int parse_id(const char *hex, uint8_t *id, size_t *len)
-{
-    size_t n = strlen(hex);
-    if (n == 0 || n % 2 || n / 2 > *len)
-        return 0;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return 0;
-        id[i] = (uint8_t)v;
-    }
-    *len = n / 2;
-    return 1;
 }
 
 static int act_keygen(const struct hsm_opts *o)
@@ -256,7 +152,7 @@ static int act_keygen(const struct hsm_opts *o)
     hsm_key *priv = NULL, *pub = NULL;
     uint8_t id[64];
     size_t idlen = sizeof(id);
-    struct hsm_ctx c;
+    struct kw_token c;
     const char *t = o->type;
     CK_RV rv;
     int r;
@@ -264,12 +160,12 @@ static int act_keygen(const struct hsm_opts *o)
     if (t == NULL || o->label == NULL)
         return kw_usage_error("hsm keygen", "--type and --label are required");
     if (o->id_hex != NULL) {
-        if (!parse_id(o->id_hex, id, &idlen))
+        if (!kw_parse_id(o->id_hex, id, &idlen))
             return kw_usage_error("hsm keygen", "--id wants hex bytes, e.g. 0a1b");
         g.id = id;
         g.id_len = idlen;
     }
-    if ((r = hsm_ctx_open(&c, o, o->token, true)) != KW_EXIT_OK)
+    if ((r = kw_token_open(&c, o->module, o->pin_file, o->token, true)) != KW_EXIT_OK)
         goto out;
     if (strncmp(t, "ec:", 3) == 0)
         rv = hsm_keygen_ec(c.tok, t + 3, &g, &priv, &pub);
@@ -288,7 +184,7 @@ static int act_keygen(const struct hsm_opts *o)
         goto out;
     }
     if (rv != CKR_OK) {
-        r = hsm_fail(rv, "key generation");
+        r = kw_hsm_fail(rv, "key generation");
         goto out;
     }
     print_object(NULL, priv);
@@ -297,20 +193,20 @@ static int act_keygen(const struct hsm_opts *o)
 out:
     hsm_key_free(priv);
     hsm_key_free(pub);
-    hsm_ctx_free(&c);
+    kw_token_close(&c);
     return r;
 }
 
 /* Finds the key the URI names, of class cls. */
-static int find_key(struct hsm_ctx *c, CK_OBJECT_CLASS cls, hsm_key **k)
+static int find_key(struct kw_token *c, CK_OBJECT_CLASS cls, hsm_key **k)
 {
     CK_RV rv = hsm_key_find(c->tok, c->uri, cls, k);
-    return rv == CKR_OK ? KW_EXIT_OK : hsm_fail(rv, "finding the key");
+    return rv == CKR_OK ? KW_EXIT_OK : kw_hsm_fail(rv, "finding the key");
 }
 
 static int act_pubkey(const struct hsm_opts *o)
 {
-    struct hsm_ctx c;
+    struct kw_token c;
     hsm_key *k = NULL;
     EVP_PKEY *pkey = NULL;
     FILE *f = stdout;
@@ -318,7 +214,7 @@ static int act_pubkey(const struct hsm_opts *o)
 
     if (o->uri == NULL)
         return kw_usage_error("hsm pubkey", "--uri is required");
-    if ((r = hsm_ctx_open(&c, o, o->uri, true)) != KW_EXIT_OK ||
+    if ((r = kw_token_open(&c, o->module, o->pin_file, o->uri, true)) != KW_EXIT_OK ||
         (r = find_key(&c, CK_UNAVAILABLE_INFORMATION, &k)) != KW_EXIT_OK)
         goto out;
     if ((pkey = kw_hsm_evp_pubkey(k)) == NULL) {
@@ -336,7 +232,7 @@ static int act_pubkey(const struct hsm_opts *o)
 out:
     EVP_PKEY_free(pkey);
     hsm_key_free(k);
-    hsm_ctx_free(&c);
+    kw_token_close(&c);
     return r;
 }
 
@@ -361,7 +257,7 @@ static uint8_t *read_file(const char *path, size_t *len)
 
 static int act_sign(const struct hsm_opts *o)
 {
-    struct hsm_ctx c;
+    struct kw_token c;
     struct hsm_mech m = {0};
     hsm_key *k = NULL;
     uint8_t dgst[64], sig[1024], *msg = NULL, *der = NULL;
@@ -377,7 +273,7 @@ static int act_sign(const struct hsm_opts *o)
         return kw_usage_error("hsm sign", "--uri, --in and --out are required");
     if ((msg = read_file(o->in, &msglen)) == NULL)
         return kw_fail("cannot read %s", o->in);
-    if ((r = hsm_ctx_open(&c, o, o->uri, true)) != KW_EXIT_OK ||
+    if ((r = kw_token_open(&c, o->module, o->pin_file, o->uri, true)) != KW_EXIT_OK ||
         (r = find_key(&c, CKO_PRIVATE_KEY, &k)) != KW_EXIT_OK)
         goto out;
     in = msg;
@@ -406,7 +302,7 @@ static int act_sign(const struct hsm_opts *o)
         goto out;
     }
     if ((rv = hsm_sign(k, &m, in, inlen, sig, &siglen)) != CKR_OK) {
-        r = hsm_fail(rv, "signing");
+        r = kw_hsm_fail(rv, "signing");
         goto out;
     }
     out = sig;
@@ -429,7 +325,7 @@ out:
     OPENSSL_free(der);
     free(msg);
     hsm_key_free(k);
-    hsm_ctx_free(&c);
+    kw_token_close(&c);
     return r;
 }
 

@@ -10,7 +10,7 @@
 extern const struct kw_cmd kw_cmd_hsm, kw_cmd_ccs;
 extern const struct kw_cmd kw_cmd_keys, kw_cmd_pubkey, kw_cmd_sign,
     kw_cmd_verify, kw_cmd_session, kw_cmd_seal, kw_cmd_open, kw_cmd_metrics;
-extern const struct kw_cmd kw_cmd_keyref;
+extern const struct kw_cmd kw_cmd_keyref, kw_cmd_secret;
 
 static const struct kw_cmd *const kw_cmds[] = {
     &kw_cmd_hsm,
@@ -24,6 +24,7 @@ static const struct kw_cmd *const kw_cmds[] = {
     &kw_cmd_metrics,
     &kw_cmd_ccs,
     &kw_cmd_keyref, /* cmd_keyref.c: key-reference files */
+    &kw_cmd_secret, /* cmd_secret.c: AES and HMAC keys in the token */
 };
 
 int kw_fail(const char *fmt, ...)
