@@ -29,6 +29,34 @@ static const char *type_name(int t)
     return t >= 0 && t < 7 ? names[t] : "?";
 }
 
+int kwc_list_tokens(kwc *c, struct kwc_token_info **tokens, size_t *n)
+{
+    *tokens = NULL;
+    *n = 0;
+    CALL_BEGIN(ListTokens)
+    rc = CALL_DO(ListTokens);
+    if (rc != KWC_OK)
+        goto out;
+    *tokens = calloc(r->tokens_count + 1u, sizeof(**tokens));
+    if (*tokens == NULL) {
+        rc = KWC_INTERNAL;
+        goto out;
+    }
+    for (pb_size_t i = 0; i < r->tokens_count; i++) {
+        struct kwc_token_info *t = &(*tokens)[i];
+        const keyward_v1_Token *tk = &r->tokens[i];
+        snprintf(t->name, sizeof(t->name), "%s", tk->name);
+        snprintf(t->uri, sizeof(t->uri), "%s", tk->uri);
+        snprintf(t->provider, sizeof(t->provider), "%s", tk->provider);
+        for (pb_size_t j = 0; j < tk->capabilities_count && j < 32; j++)
+            snprintf(t->capabilities[j], sizeof(t->capabilities[j]), "%s",
+                     tk->capabilities[j]);
+        t->ncapabilities = tk->capabilities_count < 32 ? tk->capabilities_count : 32;
+    }
+    *n = r->tokens_count;
+    CALL_END
+}
+
 int kwc_list_keys(kwc *c, struct kwc_key_info **keys, size_t *n)
 {
     *keys = NULL;

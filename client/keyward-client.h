@@ -92,6 +92,18 @@ struct kwc_key_info {
     char token[64];
     bool has_certificate;
 };
+struct kwc_token_info {
+    char name[64];
+    char uri[256];
+    char provider[64];
+    /* "sign:ecdsa", "kem:rsasve", "ecdh", ...: from the token's mechanism
+     * list when keywardd has a key of the token loaded (see docs/API.md). */
+    char capabilities[32][32];
+    size_t ncapabilities;
+};
+/* The tokens keywardd serves; *tokens is malloc'd (free()). */
+int kwc_list_tokens(kwc *c, struct kwc_token_info **tokens, size_t *n);
+
 /* The keys this caller may use; *keys is malloc'd (free()). */
 int kwc_list_keys(kwc *c, struct kwc_key_info **keys, size_t *n);
 

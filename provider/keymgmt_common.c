@@ -329,6 +329,13 @@ int prov_km_get_params(void *keydata, OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_MAX_SIZE)) != NULL &&
         !OSSL_PARAM_set_int(p, k->max_size))
         return 0;
+    if ((p = OSSL_PARAM_locate(params, PROV_PARAM_TOKEN_MECHS)) != NULL &&
+        k->pt != NULL) {
+        char names[1024];
+        if (!prov_caps_names(k->pt->caps, names, sizeof(names)) ||
+            !OSSL_PARAM_set_utf8_string(p, names))
+            return 0;
+    }
     switch (k->type) {
     case PROV_KEY_RSA:
         return set_utf8(

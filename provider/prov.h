@@ -170,6 +170,9 @@ enum prov_cap {
 uint64_t prov_caps_compute(const hsm_token *t);
 /* The PKCS#11 mechanism behind a capability, for messages. */
 CK_MECHANISM_TYPE prov_cap_mech(enum prov_cap cap);
+/* The mechanisms behind caps, as space-separated PKCS#11 names with the use
+ * ("CKM_ECDSA:sign CKM_ECDH1_DERIVE:derive ..."); 0 when buf is too small. */
+int prov_caps_names(uint64_t caps, char *buf, size_t len);
 /* Checks cap on the key's token; raises "not supported by this token". */
 int prov_cap_check(prov_ctx *ctx, const struct prov_token *pt,
                    enum prov_cap cap, const char *what);
@@ -390,6 +393,9 @@ int prov_store_load_uri(prov_ctx *ctx, const char *uri_str, int expect,
 
 /* The parameter that names a cipher's or MAC's key (OSSL_PARAM utf8). */
 #define PROV_PARAM_KEY_URI "pkcs11_uri"
+/* Key parameter (gettable, UTF-8): what the token that holds the key can
+ * do, as prov_caps_names() spells it. Absent for keys not in a token. */
+#define PROV_PARAM_TOKEN_MECHS "keyward-token-mechanisms"
 
 /* A secret key in the token, as a cipher or MAC context holds it. */
 struct prov_secret {

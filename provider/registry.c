@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* registry.c: the provider's static algorithm tables, and the token
  * capabilities they need, computed once per token. */
+#include <stdio.h>
+
 #include "prov.h"
 
 #define RSA_NAMES     "RSA:rsaEncryption:1.2.840.113549.1.1.1"
@@ -208,6 +210,44 @@ static const char *use_name(CK_FLAGS flags)
     default:
         return "key generation";
     }
+}
+
+/* One word per use, for prov_caps_names(). */
+static const char *use_word(CK_FLAGS flags)
+{
+    switch (flags) {
+    case CKF_SIGN:
+        return "sign";
+    case CKF_ENCRYPT:
+        return "encrypt";
+    case CKF_DECRYPT:
+        return "decrypt";
+    case CKF_DERIVE:
+        return "derive";
+    default:
+        return "generate";
+    }
+}
+
+int prov_caps_names(uint64_t caps, char *buf, size_t len)
+{
+    size_t off = 0;
+
+    if (len == 0)
+        return 0;
+    buf[0] = '\0';
+    for (int i = 0; i < PROV_CAP_COUNT; i++) {
+        int n;
+        if (!(caps & (UINT64_C(1) << i)))
+            continue;
+        n = snprintf(buf + off, len - off, "%s%s:%s", off ? " " : "",
+                     hsm_mech_name(cap_table[i].mech),
+                     use_word(cap_table[i].flags));
+        if (n < 0 || (size_t)n >= len - off)
+            return 0;
+        off += (size_t)n;
+    }
+    return 1;
 }
 
 int prov_cap_check(prov_ctx *ctx, const struct prov_token *pt,

@@ -135,9 +135,10 @@ int svc_op_decapsulate(struct svc_call *c, const void *req, void *resp)
     pc = EVP_PKEY_CTX_new_from_pkey(c->cfg->libctx, k->pkey, NULL);
     if (pc == NULL || EVP_PKEY_decapsulate_init(pc, NULL) != 1 ||
         EVP_PKEY_CTX_set_kem_op(pc, kem_op(k->pkey)) != 1) {
+        /* The provider says why: no KEM for the key type, or a token
+         * without the mechanism decapsulation needs. */
         rc = svc_fail_ossl(c, SVC_UNIMPLEMENTED,
-                           "no KEM for this key type in the configured "
-                           "providers");
+                           "this key cannot decapsulate");
         goto out;
     }
     if (EVP_PKEY_decapsulate(pc, NULL, &slen, q->ciphertext.bytes,

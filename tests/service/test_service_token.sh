@@ -95,6 +95,46 @@ if [ -n "$ed_key" ]; then
     echo "ok   ed25519"
 fi
 
+# What the token can do, from its mechanism list (not the provider's
+# algorithm tables): ECDSA on both; ECDH only where the token has it.
+"$kw" tokens >"$dir/tokens" || fail "keyward tokens"
+grep -q "^tok .* sign:ecdsa" "$dir/tokens" || fail "tokens: $(cat "$dir/tokens")"
+case " ${KW_TOKEN_LACKS:-} " in
+*" CKM_ECDH1_DERIVE "*)
+    if grep -q " ecdh" "$dir/tokens"; then fail "ecdh listed: $(cat "$dir/tokens")"; fi ;;
+*)
+    grep -q " ecdh" "$dir/tokens" || fail "ecdh missing: $(cat "$dir/tokens")" ;;
+esac
+echo "ok   tokens: $(cat "$dir/tokens")"
+
+# KEMs with the private key in the token: encapsulate to its public key,
+# decapsulate in the token; both ends' session keys must agree.
+kem_check() { # KEY NAME
+    "$kw" pubkey "$1" >"$dir/kem.pem" || fail "pubkey $1"
+    a=$("$kw" session encap --peer "$dir/kem.pem" -o "$dir/ct") || fail "encap to $1"
+    b=$("$kw" session decap -k "$1" -i "$dir/ct" 2>"$dir/err") || return 1
+    "$kw" seal -H "$a" -o "$dir/sealed" "$dir/msg" || fail "seal ($2)"
+    "$kw" open -H "$b" -o "$dir/opened" "$dir/sealed" || fail "open ($2)"
+    cmp -s "$dir/msg" "$dir/opened" || fail "$2: the two ends disagree"
+    "$kw" session close "$a" && "$kw" session close "$b" || fail "close ($2)"
+    echo "ok   $2 with $1 in the token"
+}
+kem_check rsa2048 RSASVE || fail "RSASVE decap: $(cat "$dir/err")"
+if kem_check ec256 DHKEM; then
+    case " ${KW_TOKEN_LACKS:-} " in
+    *" CKM_ECDH1_DERIVE "*) fail "DHKEM decapsulated on a token without ECDH" ;;
+    esac
+else
+    # A token without ECDH1-DERIVE (tpm2-pkcs11) says so, by name.
+    case " ${KW_TOKEN_LACKS:-} " in
+    *" CKM_ECDH1_DERIVE "*) ;;
+    *) fail "DHKEM decap: $(cat "$dir/err")" ;;
+    esac
+    grep -q "not supported by this token" "$dir/err" ||
+        fail "DHKEM refusal: $(cat "$dir/err")"
+    echo "ok   DHKEM refused: $(head -1 "$dir/err")"
+fi
+
 if [ "$KW_TOKEN_DRIVER" = softhsm ]; then
     echo removed >"$dir/control"
     if "$kw" sign -k ec256 -o "$dir/sig" "$dir/msg" 2>"$dir/err"; then

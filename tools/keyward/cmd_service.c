@@ -164,6 +164,46 @@ static int keys_run(int argc, char **argv)
     return KW_EXIT_OK;
 }
 
+/* ---- keyward tokens ----------------------------------------------------- */
+
+static int tokens_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"socket", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *sock = NULL;
+    struct kwc_token_info *t = NULL;
+    size_t n = 0;
+    kwc *c;
+    int o, rc;
+
+    while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+        if (o == 's')
+            sock = optarg;
+        else if (o == 'h') {
+            printf("Usage: keyward tokens [-s SOCKET]\nLists the tokens "
+                   "keywardd serves and what each can do (from the token's "
+                   "mechanism list),\none line each: NAME PROVIDER URI "
+                   "CAPABILITIES...\n%s",
+                   sock_help);
+            return KW_EXIT_OK;
+        } else
+            return kw_usage_error("tokens", "unknown option");
+    }
+    if (connect_or_fail(sock, &c) != KW_EXIT_OK)
+        return KW_EXIT_FAIL;
+    if ((rc = kwc_list_tokens(c, &t, &n)) != KWC_OK)
+        return call_fail(c, "listing tokens", rc);
+    for (size_t i = 0; i < n; i++) {
+        printf("%-12s %-10s %s", t[i].name, t[i].provider, t[i].uri);
+        for (size_t j = 0; j < t[i].ncapabilities; j++)
+            printf(" %s", t[i].capabilities[j]);
+        putchar('\n');
+    }
+    free(t);
+    kwc_free(c);
+    return KW_EXIT_OK;
+}
+
 /* ---- keyward pubkey ----------------------------------------------------- */
 
 static int pubkey_run(int argc, char **argv)
@@ -770,6 +810,9 @@ static int metrics_run(int argc, char **argv)
 
 const struct kw_cmd kw_cmd_keys = {
     "keys", "list the keys keywardd lets you use", keys_run};
+const struct kw_cmd kw_cmd_tokens = {
+    "tokens", "list the tokens keywardd serves and what each can do",
+    tokens_run};
 const struct kw_cmd kw_cmd_pubkey = {
     "pubkey", "write a key's public key or certificates", pubkey_run};
 const struct kw_cmd kw_cmd_sign = {

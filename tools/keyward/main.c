@@ -8,13 +8,14 @@
 
 /* Each group lives in its own cmd_<group>.c. */
 extern const struct kw_cmd kw_cmd_hsm, kw_cmd_ccs;
-extern const struct kw_cmd kw_cmd_keys, kw_cmd_pubkey, kw_cmd_sign,
+extern const struct kw_cmd kw_cmd_keys, kw_cmd_tokens, kw_cmd_pubkey, kw_cmd_sign,
     kw_cmd_verify, kw_cmd_session, kw_cmd_seal, kw_cmd_open, kw_cmd_metrics;
 extern const struct kw_cmd kw_cmd_keyref, kw_cmd_secret;
 
 static const struct kw_cmd *const kw_cmds[] = {
     &kw_cmd_hsm,
     &kw_cmd_keys,    /* cmd_service.c: keywardd clients */
+    &kw_cmd_tokens,
     &kw_cmd_pubkey,
     &kw_cmd_sign,
     &kw_cmd_verify,
