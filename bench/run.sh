@@ -49,6 +49,48 @@ service)
     done
     kill $pid; wait $pid 2>/dev/null || true; pid=
     ;;
+service-token)
+    # keywardd with SoftHSM keys through the keyward provider (pkcs11: URIs)
+    # against the provider in-process and p11-kit server forwarding the
+    # same token to clients whose keyward provider loads p11-kit-client.so.
+    echo
+    st=$dir/st
+    "$src/tests/fixtures/softhsm-token.sh" setup "$st" >/dev/null
+    stvar() { sed -n "s/^$1='\\(.*\\)'\$/\\1/p" "$st/test-vars.sh"; }
+    module=$(stvar KW_MODULE)
+    cat >"$st/keywardd.conf" <<EOC
+socket = { path = "$st/s"; mode = "0600"; };
+audit = "none";
+providers = (
+  { name = "default"; },
+  { name = "keyward"; module = "$build/provider/keyward.so";
+    params = { pkcs11-module-path = "$module"; }; }
+);
+tokens = ( { name = "tok"; uri = "$(stvar KW_TOKEN_URI)"; provider = "keyward";
+             pin_file = "$(stvar KW_PIN_FILE)"; } );
+keys = (
+  { name = "ec256"; uri = "$(stvar KW_EC256_URI);type=private"; token = "tok"; },
+  { name = "rsa2048"; uri = "$(stvar KW_RSA2048_URI);type=private"; token = "tok"; }
+);
+policy = ( { uids = [ $(id -u) ]; keys = [ "ec256", "rsa2048" ];
+             operations = [ "all" ]; } );
+EOC
+    SOFTHSM2_CONF=$st/softhsm2.conf "$build/service/keywardd" -c "$st/keywardd.conf" 2>"$st/log" &
+    pid=$!
+    SOFTHSM2_CONF=$st/softhsm2.conf p11-kit server -f -n "$st/p11" \
+        --provider "$module" "$(stvar KW_TOKEN_URI)" >"$st/p11.log" 2>&1 &
+    pid2=$!
+    while ! [ -S "$st/s" ] || ! [ -S "$st/p11" ]; do
+        kill -0 $pid 2>/dev/null || { cat "$st/log" >&2; exit 1; }
+        kill -0 $pid2 2>/dev/null || { cat "$st/p11.log" >&2; exit 1; }
+        sleep 0.05
+    done
+    SOFTHSM2_CONF=$st/softhsm2.conf P11_KIT_SERVER_ADDRESS="unix:path=$st/p11" \
+    OPENSSL_MODULES="$build/provider" OPENSSL_CONF=/dev/null \
+        "$build/bench/bench_svc_token" --vars "$st/test-vars.sh" --socket "$st/s" \
+        --server-pid $pid --p11kit-pid $pid2 --seconds "$secs"
+    kill $pid $pid2; wait $pid $pid2 2>/dev/null || true; pid=; pid2=
+    ;;
 assoc)
     # File keys, then (with the keyward provider built) the same with each
     # side's keys in a SoftHSM token: keywardd and the in-process handshake
