@@ -7,10 +7,13 @@
  * the empty-call floor of both transports.
  *
  * Usage: bench_svc_token --vars FILE --socket SOCK --server-pid PID
- *            --p11kit-pid PID [--seconds S]
+ *            --p11kit-pid PID [--seconds S] [--only PATH ...]
  * FILE is the SoftHSM fixture's test-vars file; keywardd at SOCK serves its
  * ec256 and rsa2048 keys under those names; p11-kit server (pid PID) serves
- * the token at $P11_KIT_SERVER_ADDRESS. Each client is its own process, as
+ * the token at $P11_KIT_SERVER_ADDRESS. --only PATH [--clients N] [--key K]
+ * runs one path once (direct, sign, batch4, batch, p11kit, empty,
+ * p11kit-empty), for
+ * a profiler. Each client is its own process, as
  * applications are: p11-kit server runs one p11-kit-remote per connection.
  * This program (not Keyward) calls PKCS#11 directly for the p11-kit floor. */
 #include <dirent.h>
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,7 +40,7 @@
 
 #define ROUNDS 5
 #define MAXCLI 8
-#define BATCH 32
+#define BATCH  32
 #ifndef P11KIT_MODULE_DIR
 #define P11KIT_MODULE_DIR "/usr/lib/x86_64-linux-gnu/pkcs11"
 #endif
@@ -58,7 +62,9 @@ static const struct key keys[] = {
 
 /* Client processes: which way they reach the token. */
 enum kind { K_DIRECT, K_P11KIT, K_KWD, NKINDS };
-enum mode { M_SIGN, M_BATCH, M_EMPTY, M_QUIT };
+/* M_BATCH4: SignBatch of 4 digests, M_BATCH: of BATCH (the most a call
+ * takes). */
+enum mode { M_SIGN, M_BATCH4, M_BATCH, M_EMPTY, M_QUIT };
 
 struct cmd {
     int mode, key;
@@ -98,8 +104,8 @@ static double proc_cpu(pid_t pid, pid_t *ppid)
     if (p == NULL || (p = strrchr(buf, ')')) == NULL)
         return 0;
     /* After ")": state (3), ppid (4), ... utime (14), stime (15). */
-    if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-               &pp, &ut, &st) != 3)
+    if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &pp,
+               &ut, &st) != 3)
         return 0;
     if (ppid != NULL)
         *ppid = (pid_t)pp;
@@ -257,22 +263,26 @@ static long client_op(enum kind k, enum mode m, const struct key *key,
     case M_SIGN:
         return kwc_sign(kc, key->name, scheme, true, digest, sizeof(digest),
                         sigs[0], &len, NULL) == KWC_OK;
-    case M_BATCH:
-        for (int i = 0; i < BATCH; i++) {
+    case M_BATCH4:
+    case M_BATCH: {
+        size_t n = m == M_BATCH ? BATCH : 4;
+
+        for (size_t i = 0; i < n; i++) {
             sp[i] = sigs[i];
             dp[i] = digest;
             dl[i] = sizeof(digest);
         }
-        return kwc_sign_batch(kc, key->name, scheme, dp, dl, BATCH, sp, sl) ==
+        return kwc_sign_batch(kc, key->name, scheme, dp, dl, n, sp, sl) ==
                        KWC_OK
-                   ? BATCH
+                   ? (long)n
                    : 0;
+    }
     default:
         return kwc_version(kc, v, sizeof(v), NULL) == KWC_OK;
     }
 }
 
-static void client_main(enum kind k, int in, int out)
+static _Noreturn void client_main(enum kind k, int in, int out)
 {
     struct res r = {.ok = client_init(k)};
     struct cmd c;
@@ -316,33 +326,56 @@ struct client {
 };
 static struct client clients[NKINDS][MAXCLI];
 
-static bool clients_start(void)
+/* Starts client i of kind k and waits until it is ready. */
+static bool client_start(enum kind k, int i)
 {
-    for (int k = 0; k < NKINDS; k++)
-        /* One at a time: SoftHSM fails some processes that open one file
-         * token at the same instant (../shared notes: tokens.md). */
-        for (int i = 0; i < MAXCLI; i++) {
-            int down[2], up[2];
-            struct res r;
-            struct client *c = &clients[k][i];
+    struct client *c = &clients[k][i];
+    int down[2], up[2];
+    struct res r;
 
-            if (pipe(down) != 0 || pipe(up) != 0)
+    if (pipe(down) != 0)
+        return false;
+    if (pipe(up) != 0) {
+        close(down[0]);
+        close(down[1]);
+        return false;
+    }
+    if ((c->pid = fork()) == 0) {
+        /* Ends with the benchmark, whatever happens to it; holds no
+         * other client's pipes, so each sees its own end of file. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        for (int kk = 0; kk < NKINDS; kk++)
+            for (int j = 0; j < MAXCLI; j++)
+                if (clients[kk][j].pid > 0) {
+                    close(clients[kk][j].to);
+                    close(clients[kk][j].from);
+                }
+        close(down[1]);
+        close(up[0]);
+        client_main(k, down[0], up[1]);
+    }
+    close(down[0]);
+    close(up[1]);
+    c->to = down[1];
+    c->from = up[0];
+    if (c->pid < 0 || read(c->from, &r, sizeof(r)) != sizeof(r) || !r.ok) {
+        fprintf(stderr, "client %d/%d did not start\n", (int)k, i);
+        return false;
+    }
+    return true;
+}
+
+static bool clients_start(unsigned kinds)
+{
+    for (int k = 0; k < NKINDS; k++) {
+        if (!(kinds & (1u << k)))
+            continue;
+        /* One at a time: SoftHSM fails some processes that open one file
+         * token at the same instant (shared notes, tokens.md). */
+        for (int i = 0; i < MAXCLI; i++)
+            if (!client_start((enum kind)k, i))
                 return false;
-            if ((c->pid = fork()) == 0) {
-                close(down[1]);
-                close(up[0]);
-                client_main((enum kind)k, down[0], up[1]);
-            }
-            close(down[0]);
-            close(up[1]);
-            c->to = down[1];
-            c->from = up[0];
-            if (c->pid < 0 || read(c->from, &r, sizeof(r)) != sizeof(r) ||
-                !r.ok) {
-                fprintf(stderr, "client %d/%d did not start\n", k, i);
-                return false;
-            }
-        }
+    }
     remotes_find();
     return true;
 }
@@ -426,7 +459,7 @@ static const int ncli[] = {1, 2, 8};
 static int table(const char *title, const char *unit, const struct path *p,
                  int np, int key)
 {
-    struct sample s[4][ROUNDS];
+    struct sample s[5][ROUNDS];
     double base1 = 0;
 
     printf("\n%s\n%-26s %3s %9s %8s %8s %9s %9s %9s\n", title, "path", "cli",
@@ -466,6 +499,7 @@ int main(int argc, char **argv)
     static const struct path sign_paths[] = {
         {"in-process (keyward)", K_DIRECT, M_SIGN},
         {"keywardd Sign", K_KWD, M_SIGN},
+        {"keywardd SignBatch(4)", K_KWD, M_BATCH4},
         {"keywardd SignBatch(32)", K_KWD, M_BATCH},
         {"p11-kit server", K_P11KIT, M_SIGN},
     };
@@ -473,6 +507,14 @@ int main(int argc, char **argv)
         {"keywardd GetVersion", K_KWD, M_EMPTY},
         {"p11-kit C_GetSessionInfo", K_P11KIT, M_EMPTY},
     };
+    static const struct path all_paths[] = {
+        {"direct", K_DIRECT, M_SIGN},        {"sign", K_KWD, M_SIGN},
+        {"batch", K_KWD, M_BATCH},           {"batch4", K_KWD, M_BATCH4},
+        {"p11kit", K_P11KIT, M_SIGN},        {"empty", K_KWD, M_EMPTY},
+        {"p11kit-empty", K_P11KIT, M_EMPTY},
+    };
+    const struct path *only = NULL;
+    int only_n = 1, only_key = 0;
     char *rest[8];
     int nrest = 0, rc = 1;
 
@@ -484,17 +526,32 @@ int main(int argc, char **argv)
             kwd_pid = (pid_t)atoi(argv[++i]);
         else if (strcmp(argv[i], "--p11kit-pid") == 0 && i + 1 < argc)
             p11kit_pid = (pid_t)atoi(argv[++i]);
-        else if (nrest < 7)
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            i++;
+            for (size_t p = 0; p < sizeof(all_paths) / sizeof(all_paths[0]);
+                 p++)
+                if (strcmp(argv[i], all_paths[p].title) == 0)
+                    only = &all_paths[p];
+            if (only == NULL) {
+                fprintf(stderr, "unknown path %s\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc) {
+            only_n = atoi(argv[++i]);
+            if (only_n < 1 || only_n > MAXCLI)
+                return 2;
+        } else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
+            only_key = strcmp(argv[++i], "rsa2048") == 0;
+        } else if (nrest < 7)
             rest[nrest++] = argv[i];
     }
     rest[nrest] = NULL;
     if (sock == NULL || kwd_pid <= 0 || p11kit_pid <= 0 ||
         getenv("P11_KIT_SERVER_ADDRESS") == NULL) {
-        fprintf(stderr,
-                "usage: bench_svc_token --vars FILE --socket SOCK "
-                "--server-pid PID --p11kit-pid PID [--seconds S]\n"
-                "with P11_KIT_SERVER_ADDRESS set to p11-kit server's "
-                "address\n");
+        fprintf(stderr, "usage: bench_svc_token --vars FILE --socket SOCK "
+                        "--server-pid PID --p11kit-pid PID [--seconds S]\n"
+                        "with P11_KIT_SERVER_ADDRESS set to p11-kit server's "
+                        "address\n");
         return 2;
     }
     /* Every process on the fixture's token itself, as keywardd and p11-kit
@@ -504,7 +561,19 @@ int main(int argc, char **argv)
         return 2;
     signal(SIGPIPE, SIG_IGN);
     fflush(stdout);
-    if (!clients_start())
+    if (only != NULL) {
+        struct sample one;
+
+        if (!clients_start(1u << only->kind) ||
+            measure(only->kind, only->mode, only_key, only_n, &one) != 0)
+            goto out;
+        printf("%s, %d clients, %s: %.0f/s, client %.1f us, server %.1f us\n",
+               only->title, only_n, keys[only_key].name, one.rate,
+               one.client_us, one.server_us);
+        rc = 0;
+        goto out;
+    }
+    if (!clients_start((1u << NKINDS) - 1))
         goto out;
     printf("# SoftHSM token key, %d client processes per row at most; %d "
            "alternating rounds\n# of %.1f s per path; medians. vs 1st: "
@@ -519,7 +588,7 @@ int main(int argc, char **argv)
 
         snprintf(title, sizeof(title), "key %s: %s", keys[k].name,
                  keys[k].title);
-        if (table(title, "sig/s", sign_paths, 4, (int)k) != 0)
+        if (table(title, "sig/s", sign_paths, 5, (int)k) != 0)
             goto out;
     }
     if (table("empty-call floor", "calls/s", empty_paths, 2, 0) != 0)

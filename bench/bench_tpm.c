@@ -24,11 +24,13 @@
 
 #include "bench_util.h"
 
-#define ROUNDS 5
+#define ROUNDS     5
 #define TPM2_PROPQ "?provider=tpm2"
 
 static double seconds = 2.0;
 static OSSL_LIB_CTX *tctx; /* tpm2-openssl's own library context */
+/* keyward and default in the default context; tpm2 and default in tctx */
+static OSSL_PROVIDER *provs[4];
 
 struct alg {
     const char *name, *uri_var, *evp_type;
@@ -105,23 +107,22 @@ static bool providers_load(void)
     /* keyward in the default context, as applications load it; tpm2 in a
      * context of its own, so that tpm2-pkcs11's internal OpenSSL calls
      * (which go to the default context) never reach the TPM provider. */
-    if (OSSL_PROVIDER_load(NULL, "default") == NULL ||
-        OSSL_PROVIDER_load(NULL, "keyward") == NULL ||
+    if ((provs[0] = OSSL_PROVIDER_load(NULL, "default")) == NULL ||
+        (provs[1] = OSSL_PROVIDER_load(NULL, "keyward")) == NULL ||
         (tctx = OSSL_LIB_CTX_new()) == NULL ||
         /* tpm2.so sits in the system's module directory, whatever
          * OPENSSL_MODULES says for keyward.so */
         !OSSL_PROVIDER_set_default_search_path(
             tctx, OPENSSL_info(OPENSSL_INFO_MODULES_DIR)) ||
-        OSSL_PROVIDER_load(tctx, "tpm2") == NULL ||
-        OSSL_PROVIDER_load(tctx, "default") == NULL) {
+        (provs[2] = OSSL_PROVIDER_load(tctx, "tpm2")) == NULL ||
+        (provs[3] = OSSL_PROVIDER_load(tctx, "default")) == NULL) {
         ERR_print_errors_fp(stderr);
         return false;
     }
     return true;
 }
 
-static EVP_PKEY *load_key(OSSL_LIB_CTX *lc, const char *propq,
-                          const char *uri)
+static EVP_PKEY *load_key(OSSL_LIB_CTX *lc, const char *propq, const char *uri)
 {
     OSSL_STORE_CTX *st;
     OSSL_STORE_INFO *info;
@@ -227,7 +228,7 @@ static CK_OBJECT_HANDLE bare_find(const char *uri, CK_KEY_TYPE type)
 
 struct job {
     const struct alg *alg;
-    EVP_PKEY *key;           /* keyward or tpm2-openssl loops */
+    EVP_PKEY *key; /* keyward or tpm2-openssl loops */
     OSSL_LIB_CTX *lc;
     const char *propq;
     CK_OBJECT_HANDLE handle; /* bare loop */
@@ -315,10 +316,17 @@ out:
 /* ------------------------------------------------------------------ */
 /* Rounds                                                               */
 
-enum loop { L_BARE, L_KEYWARD, L_TPM2, L_KEYWARD_DIGEST, L_TPM2_DIGEST, NLOOPS };
+enum loop {
+    L_BARE,
+    L_KEYWARD,
+    L_TPM2,
+    L_KEYWARD_DIGEST,
+    L_TPM2_DIGEST,
+    NLOOPS
+};
 
-static const char *const loop_names[NLOOPS] = {
-    "bare", "keyward", "tpm2", "keyward-digest", "tpm2-digest"};
+static const char *const loop_names[NLOOPS] = {"bare", "keyward", "tpm2",
+                                               "keyward-digest", "tpm2-digest"};
 static const char *const loop_titles[NLOOPS] = {
     "bare tpm2-pkcs11", "keyward DigestSign", "tpm2-openssl DigestSign",
     "keyward PKEY_sign", "tpm2-openssl PKEY_sign"};
@@ -518,12 +526,18 @@ int main(int argc, char **argv)
                "figures are medians over the rounds\n",
                ROUNDS, seconds);
     for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]) && rc == 0; i++) {
-        if (alg_only != NULL &&
-            strcmp(alg_only, i == 0 ? "ec" : "rsa") != 0)
+        if (alg_only != NULL && strcmp(alg_only, i == 0 ? "ec" : "rsa") != 0)
             continue;
         rc = bench_alg(&algs[i], ossl[i], only);
         fflush(stdout);
     }
+    /* The providers (keyward shares the module this program initialised
+     * and leaves C_Finalize to it), then the module. */
+    for (int i = 3; i >= 0; i--)
+        if (provs[i] != NULL)
+            OSSL_PROVIDER_unload(provs[i]);
+    fl->C_CloseSession(bare_session);
+    fl->C_Finalize(NULL);
     OSSL_LIB_CTX_free(tctx);
     return rc;
 }
