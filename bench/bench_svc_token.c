@@ -398,15 +398,35 @@ static void clients_stop(void)
         }
 }
 
+/* CPU seconds the whole machine has been busy since boot (/proc/stat):
+ * what other processes used during a row is this minus our own. */
+static double machine_busy(void)
+{
+    unsigned long long user = 0, nice = 0, sys = 0, idle = 0, iow = 0, irq = 0,
+                       sirq = 0;
+    FILE *f = fopen("/proc/stat", "re");
+
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &sys,
+               &idle, &iow, &irq, &sirq) != 7)
+        user = nice = sys = irq = sirq = 0;
+    fclose(f);
+    return (double)(user + nice + sys + irq + sirq) /
+           (double)sysconf(_SC_CLK_TCK);
+}
+
 struct sample {
     double rate, client_us, server_us;
+    double others; /* cores busy with other processes meanwhile */
 };
 
 /* n clients of kind k run mode m on key for `seconds`, together. */
 static int measure(enum kind k, enum mode m, int key, int n, struct sample *s)
 {
     struct cmd c = {.mode = m, .key = key, .seconds = seconds};
-    double s0 = server_cpu(k), cpu = 0;
+    double s0 = server_cpu(k), m0 = machine_busy(), t0 = bench_now();
+    double cpu = 0, srv;
     long total = 0;
 
     s->rate = 0;
@@ -424,8 +444,12 @@ static int measure(enum kind k, enum mode m, int key, int n, struct sample *s)
     }
     if (total == 0)
         return -1;
+    srv = server_cpu(k) - s0;
     s->client_us = cpu / (double)total * 1e6;
-    s->server_us = (server_cpu(k) - s0) / (double)total * 1e6;
+    s->server_us = srv / (double)total * 1e6;
+    s->others = (machine_busy() - m0 - cpu - srv) / (bench_now() - t0);
+    if (s->others < 0)
+        s->others = 0;
     return 0;
 }
 
@@ -462,8 +486,9 @@ static int table(const char *title, const char *unit, const struct path *p,
     struct sample s[5][ROUNDS];
     double base1 = 0;
 
-    printf("\n%s\n%-26s %3s %9s %8s %8s %9s %9s %9s\n", title, "path", "cli",
-           unit, "vs 1st", "vs 1st-1", "client_us", "server_us", "total_us");
+    printf("\n%s\n%-26s %3s %9s %8s %8s %9s %9s %9s %6s\n", title, "path",
+           "cli", unit, "vs 1st", "vs 1st-1", "client_us", "server_us",
+           "total_us", "others");
     for (size_t ni = 0; ni < NN; ni++) {
         int n = ncli[ni];
 
@@ -474,20 +499,22 @@ static int table(const char *title, const char *unit, const struct path *p,
                     return -1;
                 }
         for (int i = 0; i < np; i++) {
-            double rate[ROUNDS], ratio[ROUNDS], cu[ROUNDS], su[ROUNDS], mr;
+            double rate[ROUNDS], ratio[ROUNDS], cu[ROUNDS], su[ROUNDS],
+                ot[ROUNDS], mr;
 
             for (int r = 0; r < ROUNDS; r++) {
                 rate[r] = s[i][r].rate;
                 ratio[r] = s[i][r].rate / s[0][r].rate;
                 cu[r] = s[i][r].client_us;
                 su[r] = s[i][r].server_us;
+                ot[r] = s[i][r].others;
             }
             mr = median(rate);
             if (i == 0 && n == 1)
                 base1 = mr;
-            printf("%-26s %3d %9.0f %8.3f %8.3f %9.1f %9.1f %9.1f\n",
+            printf("%-26s %3d %9.0f %8.3f %8.3f %9.1f %9.1f %9.1f %6.2f\n",
                    p[i].title, n, mr, median(ratio), mr / base1, median(cu),
-                   median(su), median(cu) + median(su));
+                   median(su), median(cu) + median(su), median(ot));
         }
         fflush(stdout);
     }
@@ -567,9 +594,10 @@ int main(int argc, char **argv)
         if (!clients_start(1u << only->kind) ||
             measure(only->kind, only->mode, only_key, only_n, &one) != 0)
             goto out;
-        printf("%s, %d clients, %s: %.0f/s, client %.1f us, server %.1f us\n",
+        printf("%s, %d clients, %s: %.0f/s, client %.1f us, server %.1f us, "
+               "others %.2f cores\n",
                only->title, only_n, keys[only_key].name, one.rate,
-               one.client_us, one.server_us);
+               one.client_us, one.server_us, one.others);
         rc = 0;
         goto out;
     }
@@ -581,7 +609,8 @@ int main(int argc, char **argv)
            "ratio); vs 1st-1: against the first path with one client.\n"
            "# CPU in microseconds per signature (per call for the floor); "
            "server: keywardd,\n# or p11-kit server and its %zu p11-kit-remote "
-           "processes.\n",
+           "processes. others: cores busy with other\n# processes meanwhile "
+           "(from /proc/stat; 0 on an idle machine).\n",
            MAXCLI, ROUNDS, seconds, nremotes);
     for (size_t k = 0; k < NKEYS; k++) {
         char title[128];

@@ -333,7 +333,25 @@ static const char *const loop_titles[NLOOPS] = {
 
 struct sample {
     double rate, client_us, abrmd_us, swtpm_us;
+    double others; /* cores busy with other processes meanwhile */
 };
+
+/* CPU seconds the whole machine has been busy since boot (/proc/stat). */
+static double machine_busy(void)
+{
+    unsigned long long user = 0, nice = 0, sys = 0, idle = 0, iow = 0, irq = 0,
+                       sirq = 0;
+    FILE *f = fopen("/proc/stat", "re");
+
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &sys,
+               &idle, &iow, &irq, &sirq) != 7)
+        user = nice = sys = irq = sirq = 0;
+    fclose(f);
+    return (double)(user + nice + sys + irq + sirq) /
+           (double)sysconf(_SC_CLK_TCK);
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -356,15 +374,22 @@ static int measure_loop(double (*fn)(const struct job *), const struct job *j,
                         struct sample *out)
 {
     double c0 = self_cpu(), a0 = proc_cpu(pid_abrmd), s0 = proc_cpu(pid_swtpm);
-    double rate = fn(j), n;
+    double m0 = machine_busy(), t0 = bench_now();
+    double rate = fn(j), n, c, a, s;
 
     if (rate <= 0)
         return -1;
     n = rate * seconds; /* about the signatures made */
+    c = self_cpu() - c0;
+    a = proc_cpu(pid_abrmd) - a0;
+    s = proc_cpu(pid_swtpm) - s0;
     out->rate = rate;
-    out->client_us = (self_cpu() - c0) / n * 1e6;
-    out->abrmd_us = (proc_cpu(pid_abrmd) - a0) / n * 1e6;
-    out->swtpm_us = (proc_cpu(pid_swtpm) - s0) / n * 1e6;
+    out->client_us = c / n * 1e6;
+    out->abrmd_us = a / n * 1e6;
+    out->swtpm_us = s / n * 1e6;
+    out->others = (machine_busy() - m0 - c - a - s) / (bench_now() - t0);
+    if (out->others < 0)
+        out->others = 0;
     return 0;
 }
 
@@ -432,7 +457,10 @@ static int bench_alg(const struct alg *a, const char *ossl_key, int only)
 
         if (measure((enum loop)only, jobs, &one) != 0)
             goto out;
-        printf("%s %s: %.0f/s\n", a->name, loop_titles[only], one.rate);
+        printf("%s %s: %.0f/s, CPU us/sig: client %.0f, abrmd %.0f, swtpm "
+               "%.0f, others %.2f cores\n",
+               a->name, loop_titles[only], one.rate, one.client_us,
+               one.abrmd_us, one.swtpm_us, one.others);
         rc = 0;
         goto out;
     }
@@ -450,7 +478,7 @@ static int bench_alg(const struct alg *a, const char *ossl_key, int only)
            "(medians of per-round ratios)\n",
            a->name, median(ratio_t, ROUNDS), median(ratio_b, ROUNDS));
     for (int l = 0; l < NLOOPS; l++) {
-        double rate, cu, au, su;
+        double rate, cu, au, su, ot;
 
         for (int r = 0; r < ROUNDS; r++)
             v[r] = s[l][r].rate;
@@ -464,9 +492,12 @@ static int bench_alg(const struct alg *a, const char *ossl_key, int only)
         for (int r = 0; r < ROUNDS; r++)
             v[r] = s[l][r].swtpm_us;
         su = median(v, ROUNDS);
+        for (int r = 0; r < ROUNDS; r++)
+            v[r] = s[l][r].others;
+        ot = median(v, ROUNDS);
         printf("  %-24s %8.0f/s  %6.2f ms  CPU us/sig: client %6.0f  "
-               "abrmd %5.0f  swtpm %5.0f\n",
-               loop_titles[l], rate, 1e3 / rate, cu, au, su);
+               "abrmd %5.0f  swtpm %5.0f  others %.2f\n",
+               loop_titles[l], rate, 1e3 / rate, cu, au, su, ot);
     }
     rc = 0;
 out:
@@ -523,7 +554,8 @@ int main(int argc, char **argv)
     if (only < 0)
         printf("# signatures on swtpm behind tpm2-abrmd, one thread, %d "
                "alternating rounds of\n# %.1f s per loop; rates and CPU "
-               "figures are medians over the rounds\n",
+               "figures are medians over the rounds;\n# others: cores busy "
+               "with other processes meanwhile (0 on an idle machine)\n",
                ROUNDS, seconds);
     for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]) && rc == 0; i++) {
         if (alg_only != NULL && strcmp(alg_only, i == 0 ? "ec" : "rsa") != 0)
