@@ -7,14 +7,14 @@
  * the empty-call floor of both transports.
  *
  * Usage: bench_svc_token --vars FILE --socket SOCK --server-pid PID
- *            --p11kit-pid PID [--seconds S] [--only PATH ...]
+ *            --p11kit-pid PID [--seconds S] [--key ec256|rsa2048]
+ *            [--only PATH [--clients N]]
  * FILE is the SoftHSM fixture's test-vars file; keywardd at SOCK serves its
  * ec256 and rsa2048 keys under those names; p11-kit server (pid PID) serves
- * the token at $P11_KIT_SERVER_ADDRESS. --only PATH [--clients N] [--key K]
- * runs one path once (direct, sign, batch4, batch, p11kit, empty,
- * p11kit-empty), for
- * a profiler. Each client is its own process, as
- * applications are: p11-kit server runs one p11-kit-remote per connection.
+ * the token at $P11_KIT_SERVER_ADDRESS. --key measures one key only; --only
+ * runs one path once, for a profiler (direct, sign, batch4, batch, p11kit,
+ * empty, p11kit-empty). Each client is its own process, as applications
+ * are: p11-kit server runs one p11-kit-remote per connection.
  * This program (not Keyward) calls PKCS#11 directly for the p11-kit floor. */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -541,7 +541,7 @@ int main(int argc, char **argv)
         {"p11kit-empty", K_P11KIT, M_EMPTY},
     };
     const struct path *only = NULL;
-    int only_n = 1, only_key = 0;
+    int only_n = 1, only_key = 0, key_given = 0;
     char *rest[8];
     int nrest = 0, rc = 1;
 
@@ -569,6 +569,7 @@ int main(int argc, char **argv)
                 return 2;
         } else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
             only_key = strcmp(argv[++i], "rsa2048") == 0;
+            key_given = 1;
         } else if (nrest < 7)
             rest[nrest++] = argv[i];
     }
@@ -613,6 +614,8 @@ int main(int argc, char **argv)
            "(from /proc/stat; 0 on an idle machine).\n",
            MAXCLI, ROUNDS, seconds, nremotes);
     for (size_t k = 0; k < NKEYS; k++) {
+        if (key_given && (int)k != only_key)
+            continue;
         char title[128];
 
         snprintf(title, sizeof(title), "key %s: %s", keys[k].name,
