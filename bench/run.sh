@@ -6,7 +6,8 @@
 #       service (keywardd against in-process EVP, on the service test keys)
 #       service-token (keywardd on a SoftHSM key through the keyward
 #              provider against the provider in-process and p11-kit server
-#              forwarding the same token; 1, 2, 8 client processes)
+#              forwarding the same token; 1, 2, 8 client processes;
+#              $KW_BENCH_WORKERS sets keywardd's workers, default its own)
 #       tpm (keyward on tpm2-pkcs11 against the tpm2-openssl provider and a
 #              bare tpm2-pkcs11 loop, on one swtpm behind tpm2-abrmd)
 #       assoc (EDHOC handshakes, key updates, seal+open through two keywardd
@@ -94,6 +95,7 @@ service-token)
     cat >"$st/keywardd.conf" <<EOC
 socket = { path = "$st/s"; mode = "0600"; };
 audit = "none";
+${KW_BENCH_WORKERS:+workers = $KW_BENCH_WORKERS;}
 providers = (
   { name = "default"; },
   { name = "keyward"; module = "$build/provider/keyward.so";
