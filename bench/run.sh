@@ -4,6 +4,12 @@
 #   bench/run.sh [BUILD_DIR] [SECONDS] [PART...]
 # PART: hsm (hsm/ against a bare PKCS#11 loop on a throwaway SoftHSM token)
 #       service (keywardd against in-process EVP, on the service test keys)
+#       service-token (keywardd on a SoftHSM key through the keyward
+#              provider against the provider in-process and p11-kit server
+#              forwarding the same token; 1, 2, 8 client processes;
+#              $KW_BENCH_WORKERS sets keywardd's workers, default its own)
+#       tpm (keyward on tpm2-pkcs11 against the tpm2-openssl provider and a
+#              bare tpm2-pkcs11 loop, on one swtpm behind tpm2-abrmd)
 #       assoc (EDHOC handshakes, key updates, seal+open through two keywardd
 #              against the same EDHOC code in-process; memory at
 #              $KW_ASSOCS associations, default 10000)
@@ -26,7 +32,9 @@ parts=${*:-hsm service provider cipher assoc}
 dir=$(mktemp -d /tmp/kwbench-XXXXXX)
 pid=
 pid2=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$pid2" ] && kill $pid2 2>/dev/null; rm -rf "$dir"' EXIT
+tpm_dir=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$pid2" ] && kill $pid2 2>/dev/null
+[ -n "$tpm_dir" ] && "$src/tests/fixtures/tpm-token.sh" cleanup "$tpm_dir"; rm -rf "$dir"' EXIT
 echo "## $(date -u +%Y-%m-%d) on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
 for part in $parts; do
@@ -50,6 +58,75 @@ service)
         echo
     done
     kill $pid; wait $pid 2>/dev/null || true; pid=
+    ;;
+tpm)
+    # keyward (provider -> hsm/ -> tpm2-pkcs11) against the tpm2-openssl
+    # provider on the same swtpm behind the same tpm2-abrmd, its keys made
+    # with the openssl CLI on that TPM.
+    echo
+    tpm_dir=$dir/tpm
+    "$src/tests/fixtures/tpm-token.sh" setup "$tpm_dir" >/dev/null
+    (
+        set -a
+        . "$tpm_dir/test-vars.sh"
+        set +a
+        export OPENSSL_CONF=/dev/null
+        for k in "EC group:P-256 ec256" "RSA bits:2048 rsa2048"; do
+            set -- $k
+            openssl genpkey -provider tpm2 -provider default \
+                -propquery '?provider=tpm2' -algorithm "$1" -pkeyopt "$2" \
+                -out "$tpm_dir/tpm2-$3.pem" 2>"$tpm_dir/genpkey.err" ||
+                { cat "$tpm_dir/genpkey.err" >&2; exit 1; }
+        done
+        OPENSSL_MODULES="$build/provider" "$build/bench/bench_tpm" \
+            --vars "$tpm_dir/test-vars.sh" --ossl-ec "$tpm_dir/tpm2-ec256.pem" \
+            --ossl-rsa "$tpm_dir/tpm2-rsa2048.pem" --seconds "$secs"
+    )
+    "$src/tests/fixtures/tpm-token.sh" cleanup "$tpm_dir"
+    tpm_dir=
+    ;;
+service-token)
+    # keywardd with SoftHSM keys through the keyward provider (pkcs11: URIs)
+    # against the provider in-process and p11-kit server forwarding the
+    # same token to clients whose keyward provider loads p11-kit-client.so.
+    echo
+    st=$dir/st
+    "$src/tests/fixtures/softhsm-token.sh" setup "$st" >/dev/null
+    stvar() { sed -n "s/^$1='\\(.*\\)'\$/\\1/p" "$st/test-vars.sh"; }
+    module=$(stvar KW_MODULE)
+    cat >"$st/keywardd.conf" <<EOC
+socket = { path = "$st/s"; mode = "0600"; };
+audit = "none";
+${KW_BENCH_WORKERS:+workers = $KW_BENCH_WORKERS;}
+providers = (
+  { name = "default"; },
+  { name = "keyward"; module = "$build/provider/keyward.so";
+    params = { pkcs11-module-path = "$module"; }; }
+);
+tokens = ( { name = "tok"; uri = "$(stvar KW_TOKEN_URI)"; provider = "keyward";
+             pin_file = "$(stvar KW_PIN_FILE)"; } );
+keys = (
+  { name = "ec256"; uri = "$(stvar KW_EC256_URI);type=private"; token = "tok"; },
+  { name = "rsa2048"; uri = "$(stvar KW_RSA2048_URI);type=private"; token = "tok"; }
+);
+policy = ( { uids = [ $(id -u) ]; keys = [ "ec256", "rsa2048" ];
+             operations = [ "all" ]; } );
+EOC
+    SOFTHSM2_CONF=$st/softhsm2.conf "$build/service/keywardd" -c "$st/keywardd.conf" 2>"$st/log" &
+    pid=$!
+    SOFTHSM2_CONF=$st/softhsm2.conf p11-kit server -f -n "$st/p11" \
+        --provider "$module" "$(stvar KW_TOKEN_URI)" >"$st/p11.log" 2>&1 &
+    pid2=$!
+    while ! [ -S "$st/s" ] || ! [ -S "$st/p11" ]; do
+        kill -0 $pid 2>/dev/null || { cat "$st/log" >&2; exit 1; }
+        kill -0 $pid2 2>/dev/null || { cat "$st/p11.log" >&2; exit 1; }
+        sleep 0.05
+    done
+    SOFTHSM2_CONF=$st/softhsm2.conf P11_KIT_SERVER_ADDRESS="unix:path=$st/p11" \
+    OPENSSL_MODULES="$build/provider" OPENSSL_CONF=/dev/null \
+        "$build/bench/bench_svc_token" --vars "$st/test-vars.sh" --socket "$st/s" \
+        --server-pid $pid --p11kit-pid $pid2 --seconds "$secs"
+    kill $pid $pid2; wait $pid $pid2 2>/dev/null || true; pid=; pid2=
     ;;
 assoc)
     # File keys, then (with the keyward provider built) the same with each
