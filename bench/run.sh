@@ -24,7 +24,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-build}" 2>/dev/null && pwd) || build=${1:-build}
 secs=${2:-2}
 shift 2 2>/dev/null || shift $#
-parts=${*:-hsm service provider cipher assoc}
+parts=${*:-hsm service service-token provider cipher assoc tpm}
 [ -x "$build/bench/bench_hsm_sign" ] || {
     echo "build first: cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release && cmake --build $build" >&2
     exit 1
