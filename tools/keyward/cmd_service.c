@@ -35,6 +35,31 @@ static int call_fail(kwc *c, const char *what, int rc)
     return KW_EXIT_FAIL;
 }
 
+/*
+ * For commands whose only option is --socket: parses argv, prints usage
+ * (then sock_help) for --help, and connects. Returns -1 with *c connected,
+ * else the exit code to return.
+ */
+static int socket_only_connect(int argc, char **argv, const char *cmd,
+                               const char *usage, kwc **c)
+{
+    static const struct option opts[] = {
+        {"socket", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *sock = NULL;
+    int o;
+
+    while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+        if (o == 's')
+            sock = optarg;
+        else if (o == 'h') {
+            printf("%s%s", usage, sock_help);
+            return KW_EXIT_OK;
+        } else
+            return kw_usage_error(cmd, "unknown option");
+    }
+    return connect_or_fail(sock, c) == KW_EXIT_OK ? -1 : KW_EXIT_FAIL;
+}
+
 static uint8_t *read_all(const char *path, size_t *len)
 {
     FILE *f =
@@ -126,29 +151,19 @@ static int scheme_index(const char *name)
 
 static int keys_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"socket", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *sock = NULL;
     struct kwc_key_info *k = NULL;
     size_t n = 0;
     kwc *c;
-    int o, rc;
+    int rc;
     static const char *const opnames[] = {
         "", "sign", "verify", "decapsulate", "ecdh", "export", "public"};
 
-    while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
-        if (o == 's')
-            sock = optarg;
-        else if (o == 'h') {
-            printf("Usage: keyward keys [-s SOCKET]\nLists the keys keywardd "
-                   "lets you use, with the operations allowed.\n%s",
-                   sock_help);
-            return KW_EXIT_OK;
-        } else
-            return kw_usage_error("keys", "unknown option");
-    }
-    if (connect_or_fail(sock, &c) != KW_EXIT_OK)
-        return KW_EXIT_FAIL;
+    if ((rc = socket_only_connect(
+             argc, argv, "keys",
+             "Usage: keyward keys [-s SOCKET]\nLists the keys keywardd "
+             "lets you use, with the operations allowed.\n",
+             &c)) != -1)
+        return rc;
     if ((rc = kwc_list_keys(c, &k, &n)) != KWC_OK)
         return call_fail(c, "listing keys", rc);
     for (size_t i = 0; i < n; i++) {
@@ -168,29 +183,18 @@ static int keys_run(int argc, char **argv)
 
 static int tokens_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"socket", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *sock = NULL;
     struct kwc_token_info *t = NULL;
     size_t n = 0;
     kwc *c;
-    int o, rc;
+    int rc;
 
-    while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
-        if (o == 's')
-            sock = optarg;
-        else if (o == 'h') {
-            printf("Usage: keyward tokens [-s SOCKET]\nLists the tokens "
-                   "keywardd serves and what each can do (from the token's "
-                   "mechanism list),\none line each: NAME PROVIDER URI "
-                   "CAPABILITIES...\n%s",
-                   sock_help);
-            return KW_EXIT_OK;
-        } else
-            return kw_usage_error("tokens", "unknown option");
-    }
-    if (connect_or_fail(sock, &c) != KW_EXIT_OK)
-        return KW_EXIT_FAIL;
+    if ((rc = socket_only_connect(
+             argc, argv, "tokens",
+             "Usage: keyward tokens [-s SOCKET]\nLists the tokens keywardd "
+             "serves and what each can do (from the token's mechanism "
+             "list),\none line each: NAME PROVIDER URI CAPABILITIES...\n",
+             &c)) != -1)
+        return rc;
     if ((rc = kwc_list_tokens(c, &t, &n)) != KWC_OK)
         return call_fail(c, "listing tokens", rc);
     for (size_t i = 0; i < n; i++) {
@@ -753,28 +757,17 @@ static const char *quantile(const struct kwc_metrics *m,
 
 static int metrics_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"socket", 1, NULL, 's'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *sock = NULL;
     struct kwc_metrics m;
     kwc *c;
-    int o, rc;
+    int rc;
 
-    while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
-        if (o == 's')
-            sock = optarg;
-        else if (o == 'h') {
-            printf(
-                "Usage: keyward metrics [-s SOCKET]\nCalls, errors and latency "
-                "(bucket bounds, microseconds) per method, then association\n"
-                "counters (handshakes, key updates, protected messages).\n%s",
-                sock_help);
-            return KW_EXIT_OK;
-        } else
-            return kw_usage_error("metrics", "unknown option");
-    }
-    if (connect_or_fail(sock, &c) != KW_EXIT_OK)
-        return KW_EXIT_FAIL;
+    if ((rc = socket_only_connect(
+             argc, argv, "metrics",
+             "Usage: keyward metrics [-s SOCKET]\nCalls, errors and latency "
+             "(bucket bounds, microseconds) per method, then association\n"
+             "counters (handshakes, key updates, protected messages).\n",
+             &c)) != -1)
+        return rc;
     if ((rc = kwc_metrics(c, &m)) != KWC_OK)
         return call_fail(c, "reading metrics", rc);
     printf("uptime %llus, configuration generation %u, %u sessions open\n",
