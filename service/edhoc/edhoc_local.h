@@ -227,6 +227,11 @@ int edhoc_prk_exporter(const kw_edhoc_ctx *ctx,
 int edhoc_msg_key_iv(kw_edhoc *s, int msg, uint8_t *key, uint8_t *iv);
 /* A_x = [ "Encrypt0", h'', TH_x ] */
 int edhoc_enc_structure(kw_cbor_enc *e, const uint8_t th[EDHOC_HASH_LEN]);
+/* Decodes message_3 or message_4 (one CIPHERTEXT_x bstr, nothing else) and
+ * opens it with K_x/IV_x under A_x: *pt (OPENSSL_malloc'd, at least 1
+ * byte; the caller clears and frees it) holds PLAINTEXT_x. */
+int edhoc_msg_open(kw_edhoc *s, int msg, const uint8_t *in, size_t len,
+                   uint8_t **pt, size_t *pt_len);
 
 /* Signature_or_MAC_2 (msg 2) or _3 (msg 3) for the local identity. */
 int edhoc_sig_or_mac_make(kw_edhoc *s, int msg, const uint8_t *ead,

@@ -80,6 +80,40 @@ int edhoc_enc_structure(kw_cbor_enc *e, const uint8_t th[EDHOC_HASH_LEN])
     return kw_cbor_enc_error(e) ? KW_EDHOC_E_NOMEM : KW_EDHOC_OK;
 }
 
+int edhoc_msg_open(kw_edhoc *s, int msg, const uint8_t *in, size_t len,
+                   uint8_t **pt, size_t *pt_len)
+{
+    const struct edhoc_aead *a = s->suite->aead;
+    uint8_t key[EDHOC_MAX_KEY], iv[EDHOC_MAX_NONCE];
+    const uint8_t *ct;
+    size_t ct_len;
+    kw_cbor_enc aad;
+    kw_cbor_dec d;
+    int rv;
+
+    *pt = NULL;
+    *pt_len = 0;
+    /* message_x = ( CIPHERTEXT_x : bstr ): exactly one item */
+    if (in == NULL || kw_cbor_check_seq(in, len) != 0)
+        return KW_EDHOC_E_DECODE;
+    kw_cbor_dec_init(&d, in, len);
+    if (kw_cbor_get_bstr(&d, &ct, &ct_len) != 0 || !kw_cbor_dec_done(&d) ||
+        ct_len < a->tag_len)
+        return KW_EDHOC_E_DECODE;
+    kw_cbor_enc_init(&aad);
+    *pt_len = ct_len - a->tag_len;
+    if ((*pt = OPENSSL_malloc(*pt_len ? *pt_len : 1)) == NULL ||
+        edhoc_enc_structure(&aad, s->th) != 0)
+        rv = KW_EDHOC_E_NOMEM;
+    else if ((rv = edhoc_msg_key_iv(s, msg, key, iv)) == KW_EDHOC_OK)
+        rv = edhoc_aead_open(s->ctx, a, key, iv, aad.buf, aad.len, ct, ct_len,
+                             *pt);
+    kw_cbor_enc_cleanup(&aad);
+    EDHOC_WIPE(key);
+    EDHOC_WIPE(iv);
+    return rv;
+}
+
 /* Whose key is the static DH key in PRK_3e2m (responder's) and PRK_4e3m
  * (initiator's); the other side of each ECDH is an ephemeral key. */
 static int static_dh(kw_edhoc *s, bool responder_key,

@@ -67,32 +67,13 @@ out:
 
 int edhoc_msg3_process(kw_edhoc *s, const uint8_t *in, size_t len)
 {
-    const struct edhoc_aead *a = s->suite->aead;
-    uint8_t key[EDHOC_MAX_KEY], iv[EDHOC_MAX_NONCE];
     uint8_t *pt = NULL, *id_cred = NULL;
-    const uint8_t *ct, *som, *ead;
-    size_t ct_len, pt_len = 0, som_len, ead_len, id_cred_len = 0;
-    kw_cbor_enc aad;
+    const uint8_t *som, *ead;
+    size_t pt_len = 0, som_len, ead_len, id_cred_len = 0;
     kw_cbor_dec d;
     int rv;
 
-    /* message_3 = ( CIPHERTEXT_3 : bstr ): exactly one item */
-    if (in == NULL || kw_cbor_check_seq(in, len) != 0)
-        return KW_EDHOC_E_DECODE;
-    kw_cbor_dec_init(&d, in, len);
-    if (kw_cbor_get_bstr(&d, &ct, &ct_len) != 0 || !kw_cbor_dec_done(&d) ||
-        ct_len < a->tag_len)
-        return KW_EDHOC_E_DECODE;
-    kw_cbor_enc_init(&aad);
-    pt_len = ct_len - a->tag_len;
-    if ((pt = OPENSSL_malloc(pt_len ? pt_len : 1)) == NULL ||
-        edhoc_enc_structure(&aad, s->th) != 0) {
-        rv = KW_EDHOC_E_NOMEM;
-        goto out;
-    }
-    if ((rv = edhoc_msg_key_iv(s, 3, key, iv)) != KW_EDHOC_OK ||
-        (rv = edhoc_aead_open(s->ctx, a, key, iv, aad.buf, aad.len, ct, ct_len,
-                              pt)) != KW_EDHOC_OK)
+    if ((rv = edhoc_msg_open(s, 3, in, len, &pt, &pt_len)) != KW_EDHOC_OK)
         goto out;
 
     /* PLAINTEXT_3 = ( ID_CRED_I, Signature_or_MAC_3, ? EAD_3 ) */
@@ -124,10 +105,7 @@ int edhoc_msg3_process(kw_edhoc *s, const uint8_t *in, size_t len)
     edhoc_eph_drop(s);
     EDHOC_WIPE(s->prk_3e2m);
 out:
-    kw_cbor_enc_cleanup(&aad);
     OPENSSL_free(id_cred);
     OPENSSL_clear_free(pt, pt_len ? pt_len : 1);
-    EDHOC_WIPE(key);
-    EDHOC_WIPE(iv);
     return rv;
 }
