@@ -51,7 +51,8 @@ int kwc_list_tokens(kwc *c, struct kwc_token_info **tokens, size_t *n)
         for (pb_size_t j = 0; j < tk->capabilities_count && j < 32; j++)
             snprintf(t->capabilities[j], sizeof(t->capabilities[j]), "%s",
                      tk->capabilities[j]);
-        t->ncapabilities = tk->capabilities_count < 32 ? tk->capabilities_count : 32;
+        t->ncapabilities =
+            tk->capabilities_count < 32 ? tk->capabilities_count : 32;
     }
     *n = r->tokens_count;
     CALL_END

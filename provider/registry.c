@@ -257,7 +257,8 @@ int prov_cap_check(prov_ctx *ctx, const struct prov_token *pt,
         return 1;
     PROV_RAISE(ctx, KW_R_MECH_UNSUPPORTED,
                "%s needs %s for %s, which token '%s' does not offer", what,
-               hsm_mech_name(cap_table[cap].mech), use_name(cap_table[cap].flags),
+               hsm_mech_name(cap_table[cap].mech),
+               use_name(cap_table[cap].flags),
                hsm_token_get0_info(pt->tok)->label);
     return 0;
 }

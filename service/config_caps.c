@@ -25,7 +25,9 @@ static const struct {
 } caps[] = {
     {"sign:ecdsa", CAP_SIGNATURE, "ECDSA", {"CKM_ECDSA:sign"}},
     {"sign:eddsa", CAP_SIGNATURE, "ED25519", {"CKM_EDDSA:sign"}},
-    {"sign:rsa", CAP_SIGNATURE, "RSA",
+    {"sign:rsa",
+     CAP_SIGNATURE,
+     "RSA",
      {"CKM_RSA_PKCS:sign", "CKM_RSA_PKCS_PSS:sign"}},
     {"kem:rsasve", CAP_KEM, "RSA", {"CKM_RSA_X_509:decrypt"}},
     {"kem:dhkem-ec", CAP_KEM, "EC", {"CKM_ECDH1_DERIVE:derive"}},
@@ -53,8 +55,8 @@ static bool token_mechs(const struct svc_config *cfg, const char *token,
         const struct svc_key *k = &cfg->keys[i];
         if (k->pkey == NULL || k->token == NULL || strcmp(k->token, token))
             continue;
-        if (EVP_PKEY_get_utf8_string_param(k->pkey, TOKEN_MECHS_PARAM, buf,
-                                           len, NULL) == 1)
+        if (EVP_PKEY_get_utf8_string_param(k->pkey, TOKEN_MECHS_PARAM, buf, len,
+                                           NULL) == 1)
             return true;
         ERR_clear_error();
     }
@@ -115,8 +117,8 @@ int cfg_tokens_probe(struct svc_config *cfg)
                       (caps[i].mech[1] != NULL &&
                        has_word(mechs, caps[i].mech[1]));
             else
-                has = provider_has(cfg->libctx, caps[i].kind, caps[i].alg,
-                                   propq);
+                has =
+                    provider_has(cfg->libctx, caps[i].kind, caps[i].alg, propq);
             if (has)
                 tok->caps[tok->ncaps++] = caps[i].cap;
         }
