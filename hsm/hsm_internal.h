@@ -106,7 +106,9 @@ struct hsm_token {
     size_t pin_len;
     CK_SESSION_HANDLE anchor; /* holds the login and our session objects */
     bool anchor_open;
-    unsigned anchor_epoch;    /* bumped when the anchor opens and dies */
+    /* Bumped (under lock) when the anchor opens and dies; atomic because
+     * object.c reads it under key_mx to tell live session copies. */
+    atomic_uint anchor_epoch;
 
     /* Session pool: lock-free get/put, mutex only to wait when full. */
     struct hsm_session *slots;
