@@ -21,7 +21,7 @@
 #include "bench_p11.h"
 #include "bench_util.h"
 
-#define ROUNDS 5
+#define ROUNDS  5
 #define AAD_LEN 16
 
 static double seconds = 1.0;
@@ -32,10 +32,10 @@ static CK_SESSION_HANDLE sess;
 /* What every loop gets: the key each way, the message, and a counter. */
 struct job {
     size_t len;
-    CK_OBJECT_HANDLE copy;        /* bare: session copy of the token key */
-    EVP_CIPHER_CTX *kw, *sw;      /* keyward (key by URI) and default */
-    EVP_PKEY_CTX *kem;            /* keyward DHKEM, initialised */
-    const uint8_t *enc;           /* DHKEM encapsulated key */
+    CK_OBJECT_HANDLE copy;   /* bare: session copy of the token key */
+    EVP_CIPHER_CTX *kw, *sw; /* keyward (key by URI) and default */
+    EVP_PKEY_CTX *kem;       /* keyward DHKEM, initialised */
+    const uint8_t *enc;      /* DHKEM encapsulated key */
     uint64_t seq;
     int errors;
 };
@@ -102,11 +102,12 @@ static int bare_ecdh(struct job *j)
     CK_KEY_TYPE type = CKK_GENERIC_SECRET;
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
     CK_ULONG vlen = 32;
-    CK_ATTRIBUTE tmpl[] = {
-        {CKA_CLASS, &cls, sizeof(cls)},   {CKA_KEY_TYPE, &type, sizeof(type)},
-        {CKA_TOKEN, &no, sizeof(no)},     {CKA_SENSITIVE, &no, sizeof(no)},
-        {CKA_EXTRACTABLE, &yes, sizeof(yes)},
-        {CKA_VALUE_LEN, &vlen, sizeof(vlen)}};
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                           {CKA_KEY_TYPE, &type, sizeof(type)},
+                           {CKA_TOKEN, &no, sizeof(no)},
+                           {CKA_SENSITIVE, &no, sizeof(no)},
+                           {CKA_EXTRACTABLE, &yes, sizeof(yes)},
+                           {CKA_VALUE_LEN, &vlen, sizeof(vlen)}};
     CK_ECDH1_DERIVE_PARAMS p = {CKD_NULL, 0, NULL, 65, (CK_BYTE *)j->enc};
     CK_MECHANISM m = {CKM_ECDH1_DERIVE, &p, sizeof(p)};
     uint8_t z[32];
@@ -184,8 +185,7 @@ static int measure(const char *name, struct job *j, op_fn bare, op_fn kw,
         fprintf(stderr, "%s: %d errors\n", name, j->errors);
         return 0;
     }
-    printf("%-22s %10.0f %10.0f %7.3f", name, median(b), median(k),
-           median(r));
+    printf("%-22s %10.0f %10.0f %7.3f", name, median(b), median(k), median(r));
     if (sw != NULL)
         printf(" %12.0f", median(s));
     printf("\n");
@@ -215,22 +215,6 @@ static const char *uri_pin(const char *var)
     snprintf(b, sizeof(buf[0]), "%s?pin-source=file:%s", bench_var(var),
              bench_var("KW_PIN_FILE"));
     return b;
-}
-
-static EVP_PKEY *load_key(const char *uri)
-{
-    OSSL_STORE_CTX *st = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
-    OSSL_STORE_INFO *info;
-    EVP_PKEY *k = NULL;
-
-    if (st == NULL)
-        return NULL;
-    OSSL_STORE_expect(st, OSSL_STORE_INFO_PKEY);
-    if ((info = OSSL_STORE_load(st)) != NULL)
-        k = OSSL_STORE_INFO_get1_PKEY(info);
-    OSSL_STORE_INFO_free(info);
-    OSSL_STORE_close(st);
-    return k;
 }
 
 static int bench_gcm(void)
@@ -282,7 +266,7 @@ static int bench_gcm(void)
 
 static int bench_dhkem(void)
 {
-    EVP_PKEY *key = load_key(uri_pin("KW_EC256_URI"));
+    EVP_PKEY *key = bench_token_key("KW_EC256_URI", "");
     EVP_PKEY_CTX *e = key ? EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL) : NULL;
     uint8_t enc[65], ss[32];
     size_t enclen = sizeof(enc), sslen = sizeof(ss);
@@ -301,11 +285,12 @@ static int bench_dhkem(void)
         ERR_print_errors_fp(stderr);
         fprintf(stderr, "DHKEM: set-up failed\n");
     }
-    printf("\n# DHKEM(P-256, HKDF-SHA256) decapsulation, SoftHSM; bare:\n"
-           "# C_DeriveKey(ECDH1-DERIVE) + C_GetAttributeValue + C_DestroyObject\n"
-           "# on one session and a session copy of the key; keyward:\n"
-           "# EVP_PKEY_decapsulate on a context initialised once (the point\n"
-           "# check and the HKDF steps in software are keyward's share)\n");
+    printf(
+        "\n# DHKEM(P-256, HKDF-SHA256) decapsulation, SoftHSM; bare:\n"
+        "# C_DeriveKey(ECDH1-DERIVE) + C_GetAttributeValue + C_DestroyObject\n"
+        "# on one session and a session copy of the key; keyward:\n"
+        "# EVP_PKEY_decapsulate on a context initialised once (the point\n"
+        "# check and the HKDF steps in software are keyward's share)\n");
     printf("%-22s %10s %10s %7s\n", "operation", "bare/s", "keyward/s",
            "ratio");
     ok = ok && measure("DHKEM(P-256) decap", &j, bare_ecdh, kw_decap, NULL);

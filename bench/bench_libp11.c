@@ -134,25 +134,6 @@ static double run(void *(*fn)(void *), struct job *tmpl, int n)
     return (double)total / (t1 - t0);
 }
 
-static EVP_PKEY *keyward_key(const char *uri_var)
-{
-    char uri[1024];
-    OSSL_STORE_CTX *st;
-    OSSL_STORE_INFO *info;
-    EVP_PKEY *k = NULL;
-
-    snprintf(uri, sizeof(uri), "%s;type=private?pin-source=file:%s",
-             bench_var(uri_var), bench_var("KW_PIN_FILE"));
-    if ((st = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL)) == NULL)
-        return NULL;
-    OSSL_STORE_expect(st, OSSL_STORE_INFO_PKEY);
-    if ((info = OSSL_STORE_load(st)) != NULL)
-        k = OSSL_STORE_INFO_get1_PKEY(info);
-    OSSL_STORE_INFO_free(info);
-    OSSL_STORE_close(st);
-    return k;
-}
-
 static EVP_PKEY *libp11_key(ENGINE *e, const char *uri_var)
 {
     char uri[1024];
@@ -169,8 +150,10 @@ int main(int argc, char **argv)
     if (!bench_init(argc, argv, &seconds))
         return 2;
     setenv("KEYWARD_PKCS11_MODULE", bench_var("KW_MODULE"), 1);
-    if (!bench_p11_open(bench_var("KW_MODULE"), bench_var("KW_LEGACY_TOKEN_LABEL"),
-                        bench_var("KW_PIN"), &fl, &slot, &anchor) || OSSL_PROVIDER_load(NULL, "default") == NULL ||
+    if (!bench_p11_open(bench_var("KW_MODULE"),
+                        bench_var("KW_LEGACY_TOKEN_LABEL"), bench_var("KW_PIN"),
+                        &fl, &slot, &anchor) ||
+        OSSL_PROVIDER_load(NULL, "default") == NULL ||
         OSSL_PROVIDER_load(NULL, "keyward") == NULL) {
         ERR_print_errors_fp(stderr);
         return 1;
@@ -195,9 +178,11 @@ int main(int argc, char **argv)
         const struct alg *a = &algs[i];
         /* keyward first: once libp11 made its own session objects, the
          * label would name more than one key. */
-        EVP_PKEY *kw = keyward_key(a->uri_var),
+        EVP_PKEY *kw = bench_token_key(a->uri_var, ";type=private"),
                  *p11 = libp11_key(e, a->uri_var);
-        struct job j = {.alg = a, .copy = bench_p11_copy(fl, anchor, a->label, CKO_PRIVATE_KEY)};
+        struct job j = {
+            .alg = a,
+            .copy = bench_p11_copy(fl, anchor, a->label, CKO_PRIVATE_KEY)};
         struct job jk = {.alg = a, .key = kw}, jp = {.alg = a, .key = p11};
 
         if (kw == NULL || p11 == NULL || j.copy == CK_INVALID_HANDLE) {

@@ -69,27 +69,6 @@ static bool providers_load(void)
     return true;
 }
 
-static EVP_PKEY *load_key(const char *uri_var)
-{
-    char uri[1024];
-    OSSL_STORE_CTX *st;
-    OSSL_STORE_INFO *info;
-    EVP_PKEY *k = NULL;
-
-    snprintf(uri, sizeof(uri), "%s?pin-source=file:%s", bench_var(uri_var),
-             bench_var("KW_PIN_FILE"));
-    if ((st = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL)) == NULL)
-        return NULL;
-    OSSL_STORE_expect(st, OSSL_STORE_INFO_PKEY);
-    if ((info = OSSL_STORE_load(st)) != NULL)
-        k = OSSL_STORE_INFO_get1_PKEY(info);
-    OSSL_STORE_INFO_free(info);
-    OSSL_STORE_close(st);
-    if (k == NULL)
-        ERR_print_errors_fp(stderr);
-    return k;
-}
-
 /* ------------------------------------------------------------------ */
 /* Loops                                                                */
 
@@ -248,7 +227,8 @@ static int cmd_sign(void)
 {
     CK_SESSION_HANDLE anchor;
 
-    if (!providers_load() || !bench_p11_open(bench_var("KW_MODULE"), bench_var("KW_TOKEN_LABEL"),
+    if (!providers_load() ||
+        !bench_p11_open(bench_var("KW_MODULE"), bench_var("KW_TOKEN_LABEL"),
                         bench_var("KW_PIN"), &fl, &slot, &anchor))
         return 1;
     printf("# keyward through EVP (DigestSignInit + DigestSign of 32 bytes;\n"
@@ -265,10 +245,10 @@ static int cmd_sign(void)
         struct job j = {.alg = a, .mech = a->mech, .inlen = a->inlen};
         double bare[3], kw[3];
 
-        if ((j.key = load_key(a->uri_var)) == NULL ||
-            (j.copy = bench_p11_copy(fl, anchor, uri_label(bench_var(a->uri_var)),
-                                     CKO_PRIVATE_KEY)) ==
-                CK_INVALID_HANDLE) {
+        if ((j.key = bench_token_key(a->uri_var, "")) == NULL ||
+            (j.copy =
+                 bench_p11_copy(fl, anchor, uri_label(bench_var(a->uri_var)),
+                                CKO_PRIVATE_KEY)) == CK_INVALID_HANDLE) {
             fprintf(stderr, "%s: cannot load the key\n", a->name);
             return 1;
         }
@@ -334,7 +314,7 @@ static int cmd_first_child(double t0)
     if (!providers_load())
         return 1;
     t2 = bench_now();
-    if ((k = load_key("KW_EC256_URI")) == NULL)
+    if ((k = bench_token_key("KW_EC256_URI", "")) == NULL)
         return 1;
     t3 = bench_now();
     if (m == NULL ||
@@ -544,7 +524,8 @@ static int cmd_tls(void)
     BIO *b;
     double rt[3], rf[3], ratio[3];
 
-    if (!providers_load() || (tok = load_key("KW_EC256_URI")) == NULL)
+    if (!providers_load() ||
+        (tok = bench_token_key("KW_EC256_URI", "")) == NULL)
         return 1;
     if ((b = BIO_new_file(bench_var("KW_FILE_SERVER_KEY"), "r")) != NULL)
         file = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);

@@ -156,25 +156,6 @@ static CK_FUNCTION_LIST *p11;
 static CK_SESSION_HANDLE p11_session;
 static const uint8_t digest[32] = {0x5c, 0x5c, 0x5c, 0x5c};
 
-static EVP_PKEY *load_key(const char *uri_var)
-{
-    char uri[1024];
-    OSSL_STORE_CTX *st;
-    OSSL_STORE_INFO *info;
-    EVP_PKEY *k = NULL;
-
-    snprintf(uri, sizeof(uri), "%s;type=private?pin-source=file:%s",
-             bench_var(uri_var), bench_var("KW_PIN_FILE"));
-    if ((st = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL)) == NULL)
-        return NULL;
-    OSSL_STORE_expect(st, OSSL_STORE_INFO_PKEY);
-    if ((info = OSSL_STORE_load(st)) != NULL)
-        k = OSSL_STORE_INFO_get1_PKEY(info);
-    OSSL_STORE_INFO_free(info);
-    OSSL_STORE_close(st);
-    return k;
-}
-
 /* The p11-kit floor: a session of our own on the forwarded token, for
  * C_GetSessionInfo (one round trip that does nothing). */
 static bool p11kit_floor_init(void)
@@ -208,7 +189,8 @@ static bool client_init(enum kind k)
         OSSL_PROVIDER_load(NULL, "keyward") == NULL)
         return false;
     for (size_t i = 0; i < NKEYS; i++)
-        if ((pkeys[i] = load_key(keys[i].uri_var)) == NULL)
+        if ((pkeys[i] = bench_token_key(keys[i].uri_var, ";type=private")) ==
+            NULL)
             return false;
     return k != K_P11KIT || p11kit_floor_init();
 }

@@ -3,6 +3,8 @@
 #include "bench_util.h"
 #include "testutil.h"
 
+#include <openssl/err.h>
+#include <openssl/store.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +18,11 @@ bool bench_init(int argc, char **argv, double *seconds)
         } else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
             *seconds = atof(argv[++i]);
         } else {
-            fprintf(stderr, "usage: %s [--vars FILE] [--seconds S]\n"
-                            "FILE is a test-vars file as written by "
-                            "tests/fixtures/softhsm-token.sh\n", argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--vars FILE] [--seconds S]\n"
+                    "FILE is a test-vars file as written by "
+                    "tests/fixtures/softhsm-token.sh\n",
+                    argv[0]);
             return false;
         }
     }
@@ -44,4 +48,25 @@ void bench_sleep(double seconds)
                           (long)((seconds - (double)(time_t)seconds) * 1e9)};
     while (nanosleep(&ts, &ts) != 0)
         ;
+}
+
+EVP_PKEY *bench_token_key(const char *uri_var, const char *suffix)
+{
+    char uri[1024];
+    OSSL_STORE_CTX *st;
+    OSSL_STORE_INFO *info;
+    EVP_PKEY *k = NULL;
+
+    snprintf(uri, sizeof(uri), "%s%s?pin-source=file:%s", bench_var(uri_var),
+             suffix, bench_var("KW_PIN_FILE"));
+    if ((st = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL)) != NULL) {
+        OSSL_STORE_expect(st, OSSL_STORE_INFO_PKEY);
+        if ((info = OSSL_STORE_load(st)) != NULL)
+            k = OSSL_STORE_INFO_get1_PKEY(info);
+        OSSL_STORE_INFO_free(info);
+        OSSL_STORE_close(st);
+    }
+    if (k == NULL)
+        ERR_print_errors_fp(stderr);
+    return k;
 }
